@@ -1,0 +1,1 @@
+"""Wegwijzer Overijssel: referral database, routing, handoff and channels."""

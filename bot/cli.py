@@ -1,0 +1,199 @@
+"""``wegwijzer``: the command line that province staff and developers use.
+
+    wegwijzer db init
+    wegwijzer data check [DIR]        wegwijzer data load [DIR]
+    wegwijzer data export DIR         wegwijzer data import-places SRC [DIR]
+    wegwijzer route --place Goor --need financiering [--sector bouw] [--employees 12] [--json]
+    wegwijzer handoffs list [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot import store
+from bot.catalog import Catalog, CatalogCache, EmptyDatabase, last_assigned
+from bot.data_check import check, is_loadable
+from bot.data_export import export_folder
+from bot.data_files import read_folder
+from bot.db import PROJECT_ROOT, get_engine, init_db, session_scope
+from bot.handoffs import handoff_as_dict, list_handoffs
+from bot.place_import import import_places
+from bot.problems import WARNING, DataError, Problem
+from bot.referral_data import ReferralData
+from bot.routing import IntakeFacts, Referral
+
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "referrals"
+
+
+def read_and_check(folder: Path) -> tuple[ReferralData, list[Problem]]:
+    """Read a referral folder and cross-check it (cross-checks only once every file could be read)."""
+    data, problems = read_folder(folder)
+    if not problems:
+        problems = check(data)
+    return data, problems
+
+
+def load_folder(folder: Path) -> store.SyncReport:
+    """Check and load a referral folder in one transaction; on any problem nothing changes."""
+    data, problems = read_and_check(folder)
+    if not is_loadable(problems):
+        raise DataError(problems)
+    engine = get_engine()
+    init_db(engine)
+    with session_scope(engine) as session:
+        return store.save(session, data)
+
+
+def _cmd_db_init(_args: argparse.Namespace) -> int:
+    init_db(get_engine())
+    print("database ready")
+    return 0
+
+
+def _cmd_data_check(args: argparse.Namespace) -> int:
+    _, problems = read_and_check(args.dir)
+    for problem in problems:
+        print(problem)
+    errors = [p for p in problems if p.severity != WARNING]
+    print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {args.dir}")
+    return 1 if errors else 0
+
+
+def _cmd_data_load(args: argparse.Namespace) -> int:
+    try:
+        report = load_folder(args.dir)
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("nothing was loaded: fix the errors above and try again", file=sys.stderr)
+        return 1
+    print(f"referral data loaded from {args.dir}: {report}")
+    return 0
+
+
+def _catalog() -> Catalog:
+    return CatalogCache(get_engine()).get()
+
+
+def _cmd_data_export(args: argparse.Namespace) -> int:
+    export_folder(_catalog().data, args.dir)
+    print(f"referral data written to {args.dir}")
+    return 0
+
+
+def _cmd_import_places(args: argparse.Namespace) -> int:
+    places, postcodes = import_places(args.source, args.dir)
+    print(f"{places} places and {postcodes} postcodes written to {args.dir}")
+    return 0
+
+
+def referral_as_dict(referral: Referral) -> dict:
+    place = referral.place
+    return {
+        "status": referral.status,
+        "place": {
+            "status": place.status,
+            "place": place.location.place if place and place.location else None,
+            "municipality": place.location.municipality if place and place.location else None,
+            "region": place.location.region if place and place.location else None,
+            "outside": place.outside_name,
+            "options": [o.municipality for o in place.options],
+            "suggestion": place.suggestion.place if place.suggestion else None,
+        } if place else None,
+        "organization": referral.organisation.name if referral.organisation else None,
+        "adviser": referral.adviser.name if referral.adviser else None,
+        "reason": referral.reason,
+        "programs": [{"name": s.program.name, "reason": s.reason} for s in referral.programs],
+        "fallback": referral.fallback.name if referral.fallback else None,
+    }
+
+
+def _cmd_route(args: argparse.Namespace) -> int:
+    catalog = _catalog()
+    facts = IntakeFacts(place=args.place, need=args.need, sector=args.sector,
+                        employees=args.employees, language=args.lang)
+    referral = catalog.router.route(facts, last_assigned(get_engine()))
+    result = referral_as_dict(referral)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"status:   {result['status']}")
+    place = referral.place
+    if place and place.location:
+        print(f"place:    {place.location.place} (gemeente {place.location.municipality}, regio {place.location.region})")
+    elif place:
+        print(f"place:    {place.status}: {place.outside_name or ', '.join(result['place']['options']) or place.query}")
+    if referral.organisation:
+        print(f"handoff:  {referral.organisation.name} ({referral.adviser.name})")
+    if referral.reason:
+        print(f"reason:   {referral.reason}")
+    for suggestion in referral.programs:
+        print(f"program:  {suggestion.program.name}: {suggestion.reason}")
+    return 0
+
+
+def _cmd_handoffs_list(args: argparse.Namespace) -> int:
+    engine = get_engine()
+    init_db(engine)
+    with session_scope(engine) as session:
+        handoffs = [handoff_as_dict(row) for row in list_handoffs(session)]
+    if args.json:
+        print(json.dumps(handoffs, ensure_ascii=False, indent=2))
+        return 0
+    for h in handoffs:
+        print(f"{h['created_at'][:16]}  {h['status']:<9} {h['organization']:<32} {h['adviser']:<32} {h['conversation_id']}")
+    print(f"{len(handoffs)} handoff(s)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wegwijzer", description="Wegwijzer Overijssel: referral data, routing and handoffs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database").add_subparsers(dest="action", required=True)
+    db.add_parser("init", help="create the tables").set_defaults(func=_cmd_db_init)
+
+    data = commands.add_parser("data", help="referral data").add_subparsers(dest="action", required=True)
+    for name, func, helptext in (("check", _cmd_data_check, "report every problem, change nothing"),
+                                 ("load", _cmd_data_load, "load into the database (one transaction)")):
+        sub = data.add_parser(name, help=helptext)
+        sub.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
+        sub.set_defaults(func=func)
+    export = data.add_parser("export", help="write what the database holds as YAML/CSV files")
+    export.add_argument("dir", type=Path)
+    export.set_defaults(func=_cmd_data_export)
+    places = data.add_parser("import-places", help="import the province's place and postcode tables")
+    places.add_argument("source", type=Path)
+    places.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
+    places.set_defaults(func=_cmd_import_places)
+
+    route = commands.add_parser("route", help="where would this business be referred?")
+    route.add_argument("--place", required=True, help="place, municipality or postcode")
+    route.add_argument("--need", required=True)
+    route.add_argument("--sector")
+    route.add_argument("--employees")
+    route.add_argument("--lang", default="nl", choices=["nl", "en"])
+    route.add_argument("--json", action="store_true")
+    route.set_defaults(func=_cmd_route)
+
+    handoffs = commands.add_parser("handoffs", help="handoffs to advisers").add_subparsers(dest="action", required=True)
+    listing = handoffs.add_parser("list", help="list stored handoffs")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=_cmd_handoffs_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except EmptyDatabase as exc:
+        print(f"wegwijzer: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

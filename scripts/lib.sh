@@ -1,0 +1,43 @@
+# Shared by scripts/start and scripts/test: find Python 3.10 and keep the virtual environment current.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${WEGWIJZER_VENV:-$ROOT/.venv}"
+export PATH="$VENV/bin:$PATH"
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export TF_CPP_MIN_LOG_LEVEL=3
+
+find_python310() {
+  local candidate
+  for candidate in "${PYTHON310:-}" python3.10 "$(command -v pyenv >/dev/null 2>&1 && pyenv root)/versions/"3.10*/bin/python3.10; do
+    [ -n "$candidate" ] || continue
+    if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  echo "Python 3.10 is needed (Rasa 3.6 does not run on 3.11+). Install it, e.g. 'pyenv install 3.10' or" >&2
+  echo "'apt-get install python3.10-venv' / 'brew install python@3.10', or set PYTHON310=/path/to/python3.10." >&2
+  return 1
+}
+
+quiet_pip() {
+  # Hide pip's notes about local package folders that this machine's pip configuration may list.
+  "$VENV/bin/python" -m pip --quiet "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
+ensure_venv() {
+  local stamp="$VENV/.wegwijzer-installed" wanted
+  wanted="$(cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt" | sha256sum | cut -d' ' -f1)"
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "== creating the virtual environment in $VENV"
+    "$(find_python310)" -m venv "$VENV"
+  fi
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "== installing Wegwijzer and its pinned dependencies (a few minutes the first time)"
+    quiet_pip install --upgrade "pip<25" wheel "setuptools<71"
+    quiet_pip install -c "$ROOT/constraints.txt" -e "$ROOT[dev]"
+    echo "$wanted" > "$stamp"
+  fi
+}
