@@ -47,9 +47,6 @@ class Catalog:
             sectors=KeywordMatcher((s.key, s.keywords + s.keywords_en) for s in data.sectors),
         )
 
-    def organisation_by_key(self, key: str):
-        return self.router.organisations.get(key)
-
 
 class CatalogCache:
     """One catalog per database, refreshed when the stored data's fingerprint changes."""

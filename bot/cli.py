@@ -3,6 +3,7 @@
     wegwijzer db init
     wegwijzer data check [DIR]        wegwijzer data load [DIR]
     wegwijzer data export DIR         wegwijzer data import-places SRC [DIR]
+    wegwijzer data lookups [--out FILE]
     wegwijzer route --place Goor --need financiering [--sector bouw] [--employees 12] [--json]
     wegwijzer handoffs list [--json]
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -20,12 +22,15 @@ from bot.data_export import export_folder
 from bot.data_files import read_folder
 from bot.db import PROJECT_ROOT, get_engine, init_db, session_scope
 from bot.handoffs import handoff_as_dict, list_handoffs
+from bot.nlu_lookups import lookups_yaml
 from bot.place_import import import_places
 from bot.problems import WARNING, DataError, Problem
+from bot.rasa_endpoints import write_endpoints
 from bot.referral_data import ReferralData
 from bot.routing import IntakeFacts, Referral
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "referrals"
+DEFAULT_LOOKUPS = PROJECT_ROOT / "data" / "nlu" / "lookups.yml"
 
 
 def read_and_check(folder: Path) -> tuple[ReferralData, list[Problem]]:
@@ -81,6 +86,21 @@ def _catalog() -> Catalog:
 def _cmd_data_export(args: argparse.Namespace) -> int:
     export_folder(_catalog().data, args.dir)
     print(f"referral data written to {args.dir}")
+    return 0
+
+
+def _cmd_lookups(args: argparse.Namespace) -> int:
+    data, problems = read_and_check(args.dir)
+    if not is_loadable(problems):
+        raise DataError(problems)
+    args.out.write_text(lookups_yaml(data), encoding="utf-8")
+    print(f"lookup tables written to {args.out}")
+    return 0
+
+
+def _cmd_endpoints(args: argparse.Namespace) -> int:
+    write_endpoints(args.out, os.environ, args.action_url, args.tracker_sqlite)
+    print(f"Rasa endpoints written to {args.out}")
     return 0
 
 
@@ -165,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = data.add_parser("export", help="write what the database holds as YAML/CSV files")
     export.add_argument("dir", type=Path)
     export.set_defaults(func=_cmd_data_export)
+    lookups = data.add_parser("lookups", help="write the NLU lookup tables (places, organisation names)")
+    lookups.add_argument("--out", type=Path, default=DEFAULT_LOOKUPS)
+    lookups.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
+    lookups.set_defaults(func=_cmd_lookups)
     places = data.add_parser("import-places", help="import the province's place and postcode tables")
     places.add_argument("source", type=Path)
     places.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
@@ -179,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--json", action="store_true")
     route.set_defaults(func=_cmd_route)
 
+    endpoints = commands.add_parser("endpoints", help="write Rasa's endpoints file from the environment")
+    endpoints.add_argument("--out", type=Path, required=True)
+    endpoints.add_argument("--action-url", required=True)
+    endpoints.add_argument("--tracker-sqlite", type=Path, default=PROJECT_ROOT / "var" / "tracker.db")
+    endpoints.set_defaults(func=_cmd_endpoints)
+
     handoffs = commands.add_parser("handoffs", help="handoffs to advisers").add_subparsers(dest="action", required=True)
     listing = handoffs.add_parser("list", help="list stored handoffs")
     listing.add_argument("--json", action="store_true")
@@ -192,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except EmptyDatabase as exc:
         print(f"wegwijzer: {exc}", file=sys.stderr)
+        return 1
+    except DataError as exc:
+        print(exc, file=sys.stderr)
         return 1
 
 

@@ -82,6 +82,9 @@ class PlaceResolver:
         for outside in self.data.outside_places:
             where = outside.province if outside.country == "Nederland" else outside.country
             self._outside.setdefault(normalize(outside.name), f"{outside.name} ({where})")
+        for place in self.data.places:
+            if place.also_outside:  # "Emmen (Drenthe)" names the namesake outside Overijssel
+                self._outside.setdefault(normalize(place.also_outside), place.also_outside)
         for name in list(self._inside) + list(self._outside):
             for variant in _deletions(name, _INDEX_DISTANCE):
                 self._deletes.setdefault(variant, set()).add(name)
@@ -98,10 +101,22 @@ class PlaceResolver:
         query = _strip_decoration(normalize(text))
         if not query:
             return PlaceMatch(UNKNOWN, text)
-        exact = self._exact(query, text)
+        exact = self._exact(query, text) or self._in_municipality(query, text)
         if exact:
             return exact
         return self._fuzzy(query, text)
+
+    def _in_municipality(self, query: str, text: str) -> PlaceMatch | None:
+        """"Kloosterhaar Twenterand" or "Goor, Hof van Twente": a place followed by its municipality."""
+        for municipality in self._region_of:
+            suffix = " " + normalize(municipality)
+            if query.endswith(suffix):
+                place = query[: -len(suffix)]
+                for candidate in self._inside.get(place, ()):
+                    if candidate.municipality == municipality:
+                        location = Location(candidate.name, municipality, self._region_of[municipality])
+                        return PlaceMatch(FOUND, text, location=location)
+        return None
 
     def _postcode(self, pc4: str, text: str) -> PlaceMatch:
         municipalities = self._postcodes.get(pc4)
@@ -168,7 +183,8 @@ class PlaceResolver:
     # -- places inside sentences ---------------------------------------------------------------
 
     def find_in_text(self, text: str) -> PlaceMatch | None:
-        """The place a sentence names ("wij zitten in Hengelo met 35 man"), or None.
+        """The place a sentence names ("wij zitten in Hengelo met 35 man"), or None; the match's
+        ``query`` is the part of the sentence that names it.
 
         A name counts when it follows a location word (in, uit, bij ...), when it is an official
         place or municipality, or when it is a postcode. Villages that are also common words
@@ -176,7 +192,8 @@ class PlaceResolver:
         """
         postcode = _POSTCODE_IN_TEXT.search(text or "")
         if postcode:
-            return self._postcode(postcode.group(1) or postcode.group(3), text)
+            pc4 = postcode.group(1) or postcode.group(3)
+            return self._postcode(pc4, pc4)
         tokens = normalize(text).split()
         if not tokens:
             return None
@@ -185,7 +202,7 @@ class PlaceResolver:
             after_location_word = start > 0 and tokens[start - 1] in _LOCATION_WORDS
             for size in range(min(_MAX_NAME_WORDS, len(tokens) - start), 0, -1):
                 phrase = " ".join(tokens[start:start + size])
-                match = self._exact(phrase, text)
+                match = self._exact(phrase, phrase)
                 if match and (after_location_word or self._is_prominent(phrase)):
                     score = (2 if after_location_word else 1) * 10 + size
                     if best is None or score > best[0]:
@@ -196,7 +213,7 @@ class PlaceResolver:
                     phrase = " ".join(tokens[start:start + size])
                     if len(phrase) < 5:
                         continue
-                    match = self._fuzzy(phrase, text)
+                    match = self._fuzzy(phrase, phrase)
                     if match.status in (FOUND, OUTSIDE):
                         best = (15, match)
                         break

@@ -69,9 +69,7 @@ class Router:
         if match is None or match.status not in (FOUND, OUTSIDE):
             return Referral(NEEDS_PLACE, place=match)
         if match.status == OUTSIDE:
-            place = match.outside_name or facts.place
-            return Referral(OUTSIDE_PROVINCE, place=match, fallback=self.fallback,
-                            reason=frame(facts.language, "outside", place=place))
+            return self.outside(match.outside_name or facts.place, facts.language, match)
         if facts.need not in self.needs:
             return Referral(NEEDS_NEED, place=match)
         region = match.location.region
@@ -84,6 +82,11 @@ class Router:
             reason=self._reason(organisation, region, facts),
             programs=self.suggest_programs(region, facts),
         )
+
+    def outside(self, place_name: str, language: str, match: PlaceMatch | None = None) -> Referral:
+        """No handoff outside Overijssel: the answer points to the national fallback (KVK)."""
+        return Referral(OUTSIDE_PROVINCE, place=match, fallback=self.fallback,
+                        reason=frame(language, "outside", place=place_name))
 
     def choose_adviser(self, organisation: Organisation, last_assigned: Mapping[str, datetime]) -> Adviser:
         """The adviser who least recently got a handoff; ties go to the first key, so tests are deterministic."""

@@ -41,3 +41,28 @@ ensure_venv() {
     echo "$wanted" > "$stamp"
   fi
 }
+
+prepare_data() {
+  # Database tables, referral data and the NLU lookup tables made from it.
+  wegwijzer db init >/dev/null
+  wegwijzer data load
+  wegwijzer data lookups >/dev/null
+}
+
+train_model() {
+  # Rasa compares a fingerprint of config, domain and data with the newest model: it trains only
+  # when something changed.
+  rasa train --quiet --out "$ROOT/models" --domain "$ROOT/domain.yml" --config "$ROOT/config.yml" \
+    --data "$ROOT/data/nlu" "$ROOT/data/stories" "$ROOT/data/rules" 2>&1 | grep -v -E "Warning|warn\(|^\s*$" || true
+  ls "$ROOT"/models/*.tar.gz >/dev/null 2>&1 || { echo "training failed: no model in models/" >&2; return 1; }
+}
+
+wait_for_http() {
+  local url="$1" seconds="${2:-120}"
+  for _ in $(seq 1 "$seconds"); do
+    curl -fsS "$url" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "no answer from $url after ${seconds}s" >&2
+  return 1
+}

@@ -149,3 +149,19 @@ def test_outside_places_are_found_inside_sentences(catalog, sentence):
     "wij hebben 35 medewerkers", "we willen in 2025 investeren"])
 def test_sentences_without_a_place(catalog, sentence):
     assert catalog.places.find_in_text(sentence) is None
+
+
+def test_a_place_with_its_municipality_resolves(catalog):
+    assert catalog.places.resolve("Kloosterhaar Twenterand").location.municipality == "Twenterand"
+    assert catalog.places.resolve("Kloosterhaar, Hardenberg").location.municipality == "Hardenberg"
+    assert catalog.places.resolve("Goor, Hof van Twente").location.place == "Goor"
+
+
+def test_the_namesake_outside_can_be_chosen(catalog):
+    match = catalog.places.resolve("Emmen (Drenthe)")
+    assert match.status == OUTSIDE and match.outside_name == "Emmen (Drenthe)"
+
+
+def test_the_match_in_a_sentence_names_the_phrase(catalog):
+    assert catalog.places.find_in_text("Wij zitten in Hof van Twente met 8 man").query == "hof van twente"
+    assert catalog.places.find_in_text("postcode 7511 in Enschede").query == "7511"

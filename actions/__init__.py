@@ -1,0 +1,1 @@
+"""Rasa custom actions: conversation glue only; the domain logic lives in ``bot``."""

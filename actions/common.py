@@ -1,0 +1,61 @@
+"""What every action shares: the referral catalog, database calls with a timeout, and a safe failure."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+from typing import Any, Awaitable, Callable, TypeVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.catalog import Catalog, CatalogCache
+from bot.db import get_engine, init_db
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DATABASE_TIMEOUT = float(os.environ.get("WEGWIJZER_DB_TIMEOUT", "5"))
+# Intents that interrupt a question rather than answer it: a form must not count them as a miss.
+SIDE_INTENTS = frozenset({"ask_about", "restart", "stop", "human", "bot_challenge", "out_of_scope", "erase_data",
+                          "ask_privacy", "help", "greet", "thank", "goodbye"})
+
+_cache: CatalogCache | None = None
+
+
+def catalog() -> Catalog:
+    global _cache
+    if _cache is None:
+        engine = get_engine()
+        init_db(engine)
+        _cache = CatalogCache(engine)
+    return _cache.get()
+
+
+async def in_database(work: Callable[[], T]) -> T:
+    """Run blocking database work off the event loop, giving up after ``DATABASE_TIMEOUT`` seconds."""
+    return await asyncio.wait_for(asyncio.to_thread(work), DATABASE_TIMEOUT)
+
+
+def language(tracker: Tracker) -> str:
+    return "en" if tracker.get_slot("language") == "en" else "nl"
+
+
+def intent_of(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def safely(run: Callable[..., Awaitable[list[dict[str, Any]]]]):
+    """Wrap an action's ``run``: any failure gives the user a way forward, and the log gets no personal data."""
+
+    @functools.wraps(run)
+    async def guarded(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        try:
+            return await run(self, dispatcher, tracker, domain)
+        except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace or silence
+            logger.error("action %s failed: %s", self.name(), type(exc).__name__)
+            dispatcher.utter_message(response="utter_backend_error")
+            return []
+
+    return guarded

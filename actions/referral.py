@@ -1,0 +1,135 @@
+"""The referral and the handoff: where the entrepreneur goes, and passing their question on with consent."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import catalog, in_database, language, safely
+from actions.intake import domain_text
+from bot.catalog import last_assigned
+from bot.conversation import contact_channel, facts_from_slots, programs_text, public_contact
+from bot.db import get_engine, session_scope
+from bot.handoffs import HandoffRequest, record_handoff, record_intake
+from bot.routing import REFERRED, Referral
+from bot.size import parse_size
+
+INTAKE_SLOTS = ("place", "municipality", "need", "sector", "employees", "request_text")
+
+
+async def current_referral(tracker: Tracker) -> Referral:
+    """Route what the intake learned; the adviser choice reads the assignment history from the database."""
+    slots = {name: tracker.get_slot(name) for name in INTAKE_SLOTS}
+    history = await in_database(lambda: last_assigned(get_engine()))
+    return catalog().router.route(facts_from_slots(slots, language(tracker)), history)
+
+
+def _size_band(tracker: Tracker) -> str | None:
+    size = parse_size(tracker.get_slot("employees") or "")
+    return size.band if size else None
+
+
+class ActionRefer(Action):
+    def name(self) -> str:
+        return "action_refer"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        lang = language(tracker)
+        channel = tracker.get_latest_input_channel()
+        outside = tracker.get_slot("outside_place")
+        if outside and not tracker.get_slot("place"):
+            dispatcher.utter_message(response="utter_outside", reason=catalog().router.outside(outside, lang).reason)
+            await in_database(lambda: self._record(outcome="outside", need=tracker.get_slot("need"),
+                                                   sector=tracker.get_slot("sector"), size_band=_size_band(tracker),
+                                                   channel=channel, language=lang))
+            return [SlotSet("referral_status", "outside")]
+        referral = await current_referral(tracker)
+        if referral.status != REFERRED:
+            dispatcher.utter_message(response="utter_backend_error")
+            return [SlotSet("referral_status", "failed")]
+        organisation = referral.organisation
+        dispatcher.utter_message(response="utter_referral", organisation=organisation.name, reason=referral.reason)
+        if referral.programs:
+            dispatcher.utter_message(response="utter_programs", programs=programs_text(referral, lang))
+        dispatcher.utter_message(response="utter_ask_want_contact", organisation=organisation.name)
+        await in_database(lambda: self._record(
+            outcome="referred", region=tracker.get_slot("region"), municipality=tracker.get_slot("municipality"),
+            sector=tracker.get_slot("sector"), size_band=_size_band(tracker), need=tracker.get_slot("need"),
+            organisation_key=organisation.key, channel=channel, language=lang))
+        return [SlotSet("referral_status", "referred"), SlotSet("organisation_name", organisation.name)]
+
+    @staticmethod
+    def _record(**fields: Any) -> None:
+        with session_scope(get_engine()) as session:
+            record_intake(session, **fields)
+
+
+class ActionPublicContact(Action):
+    """No contact wanted (or no consent): nothing is stored, the entrepreneur gets the public contact details."""
+
+    def name(self) -> str:
+        return "action_public_contact"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        referral = await current_referral(tracker)
+        if referral.organisation is None:
+            dispatcher.utter_message(response="utter_general_contact")
+            return []
+        dispatcher.utter_message(response="utter_public_contact", organisation=referral.organisation.name,
+                                 contact=public_contact(referral.organisation, language(tracker)))
+        dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet(name, None) for name in ("contact_name", "contact_info", "contact_email", "contact_phone", "consent")]
+
+
+class ActionHandoff(Action):
+    """After the contact form: with consent, store the handoff and tell who will call and when."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if tracker.get_slot("consent") is not True:
+            return await ActionPublicContact().run(dispatcher, tracker, domain)
+        lang = language(tracker)
+        referral = await current_referral(tracker)
+        if referral.status != REFERRED:
+            dispatcher.utter_message(response="utter_backend_error")
+            return []
+        organisation, adviser = referral.organisation, referral.adviser
+        consent_text = domain_text(domain, "utter_ask_consent", lang).replace("{organisation_name}", organisation.name)
+        email, phone = tracker.get_slot("contact_email"), tracker.get_slot("contact_phone")
+        request = HandoffRequest(
+            conversation_id=tracker.sender_id,
+            organisation=organisation,
+            adviser=adviser,
+            location=referral.place.location,
+            region_name=tracker.get_slot("region_name") or referral.place.location.region,
+            need=tracker.get_slot("need"),
+            consent_text=consent_text,
+            channel=tracker.get_latest_input_channel() or "unknown",
+            language=lang,
+            sector=tracker.get_slot("sector"),
+            employees=tracker.get_slot("employees"),
+            request_text=tracker.get_slot("request_text"),
+            programs=[{"name": s.program.name, "reason": s.reason} for s in referral.programs],
+            contact_name=tracker.get_slot("contact_name"),
+            contact_email=email,
+            contact_phone=phone,
+        )
+
+        def store() -> None:
+            with session_scope(get_engine()) as session:
+                record_handoff(session, request)
+
+        await in_database(store)
+        dispatcher.utter_message(response="utter_handoff_done", name=request.contact_name, organisation=organisation.name,
+                                 adviser=adviser.name, days=organisation.response_days,
+                                 channel=contact_channel(email, phone, lang))
+        dispatcher.utter_message(response="utter_anything_else")
+        return []

@@ -1,0 +1,76 @@
+"""Paths that work at any point: questions about organisations, a human, starting over, erasing data."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import catalog, in_database, language, safely
+from actions.intake import offer_human
+from bot.db import get_engine, session_scope
+from bot.explain import explain, find_referral_name
+from bot.handoffs import erase_conversation
+
+PERSONAL_SLOTS = ("contact_name", "contact_info", "contact_email", "contact_phone", "consent", "request_text")
+
+
+class ActionExplain(Action):
+    """"Wat is Novel-T?", "wat doet Oost NL?", "wat is InnovateGO?": answered from the referral data."""
+
+    def name(self) -> str:
+        return "action_explain"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        cat = catalog()
+        named = [e["value"] for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "referral_name"]
+        key = next((k for k in (find_referral_name(cat, v) for v in named) if k), None)
+        key = key or find_referral_name(cat, tracker.latest_message.get("text") or "")
+        answer = explain(cat, key, language(tracker)) if key else None
+        if answer:
+            dispatcher.utter_message(text=answer)
+        else:
+            dispatcher.utter_message(response="utter_explain_unknown")
+        return []
+
+
+class ActionHumanContact(Action):
+    def name(self) -> str:
+        return "action_human_contact"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        offer_human(dispatcher, tracker, response="utter_human")
+        return []
+
+
+class ActionRestartIntake(Action):
+    """Start over: forget every answer of this conversation, keep the language."""
+
+    def name(self) -> str:
+        return "action_restart_intake"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_restarted")
+        return [AllSlotsReset(), SlotSet("language", language(tracker))]
+
+
+class ActionEraseData(Action):
+    """"Verwijder mijn gegevens", confirmed: remove this conversation's handoffs and personal answers."""
+
+    def name(self) -> str:
+        return "action_erase_data"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        def erase() -> int:
+            with session_scope(get_engine()) as session:
+                return erase_conversation(session, tracker.sender_id)
+
+        count = await in_database(erase)
+        dispatcher.utter_message(response="utter_erased", count=count)
+        return [SlotSet(name, None) for name in PERSONAL_SLOTS]

@@ -1,0 +1,49 @@
+"""Rasa's endpoints file, made from the environment.
+
+Embedded default: conversations in a SQLite file (they survive a restart of the Rasa server) and
+an in-memory lock store. Production: ``TRACKER_DATABASE_URL=postgresql://...`` and
+``LOCK_STORE_URL=redis://host:6379/0`` so that several Rasa replicas share conversations and locks.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from sqlalchemy.engine import make_url
+
+
+def tracker_store(url: str | None, sqlite_file: Path) -> dict[str, Any]:
+    if not url:
+        return {"type": "SQL", "dialect": "sqlite", "db": str(sqlite_file)}
+    parsed = make_url(url)
+    store: dict[str, Any] = {"type": "SQL", "dialect": parsed.drivername.split("+")[0], "db": parsed.database}
+    if parsed.drivername.startswith("sqlite"):
+        return store
+    store.update({k: v for k, v in {"url": parsed.host, "port": parsed.port, "username": parsed.username,
+                                     "password": parsed.password}.items() if v is not None})
+    return store
+
+
+def lock_store(url: str | None) -> dict[str, Any]:
+    if not url:
+        return {"type": "in_memory"}
+    parsed = make_url(url)
+    store: dict[str, Any] = {"type": "redis", "url": parsed.host or "127.0.0.1", "port": parsed.port or 6379,
+                             "db": int(parsed.database or 0), "key_prefix": "wegwijzer"}
+    if parsed.password:
+        store["password"] = parsed.password
+    return store
+
+
+def endpoints(env: Mapping[str, str], action_url: str, sqlite_file: Path) -> dict[str, Any]:
+    return {
+        "action_endpoint": {"url": action_url},
+        "tracker_store": tracker_store(env.get("TRACKER_DATABASE_URL"), sqlite_file),
+        "lock_store": lock_store(env.get("LOCK_STORE_URL")),
+    }
+
+
+def write_endpoints(path: Path, env: Mapping[str, str], action_url: str, sqlite_file: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints(env, action_url, sqlite_file), sort_keys=False), encoding="utf-8")
