@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 DATABASE_TIMEOUT = float(os.environ.get("WEGWIJZER_DB_TIMEOUT", "5"))
 # Intents that interrupt a question rather than answer it: a form must not count them as a miss.
-SIDE_INTENTS = frozenset({"ask_about", "restart", "stop", "human", "bot_challenge", "out_of_scope", "erase_data",
+SIDE_INTENTS = frozenset({"ask_about", "start_over", "stop", "human", "bot_challenge", "out_of_scope", "erase_data",
                           "ask_privacy", "help", "greet", "thank", "goodbye"})
 
 _cache: CatalogCache | None = None

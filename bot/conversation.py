@@ -82,10 +82,11 @@ def facts_from_slots(slots: dict, language: str) -> IntakeFacts:
 
 
 def programs_text(referral: Referral, language: str) -> str:
+    """One short line per program for the entrepreneur; the reasons go into the adviser's summary."""
     lines = []
     for suggestion in referral.programs:
         description = suggestion.program.description_en if language == "en" else suggestion.program.description
-        lines.append(f"- {suggestion.program.name}: {description} {suggestion.reason}")
+        lines.append(f"- {suggestion.program.name}: {description}")
     return "\n".join(lines)
 
 

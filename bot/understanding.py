@@ -12,7 +12,7 @@ from typing import Iterable, Mapping
 
 from bot.catalog import Catalog
 from bot.language import detect_language
-from bot.places import UNKNOWN
+from bot.places import OUTSIDE, UNKNOWN
 from bot.size import parse_size
 from bot.text import words
 
@@ -37,6 +37,16 @@ def _entity_values(entities: Iterable[Mapping], name: str) -> list[str]:
     return [str(e["value"]) for e in entities if e.get("entity") == name and e.get("value") not in (None, "")]
 
 
+def _credible_place(catalog: Catalog, value: str, expecting: str | None, is_payload: bool) -> bool:
+    """Whether an NLU entity really names a place: the NLU may tag a stray word or a year ("in 2025")."""
+    if expecting == PLACE or is_payload:
+        return True
+    status = catalog.places.resolve(value).status
+    if status == UNKNOWN:
+        return False
+    return not (status == OUTSIDE and value.strip().isdigit())  # a bare number is likelier a year or amount
+
+
 def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), expecting: str | None = None) -> Understood:
     """Everything ``text`` says about the business. ``expecting`` is the question it answers, if any."""
     entities = list(entities)
@@ -45,7 +55,8 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
     needs = {n.key for n in catalog.data.needs}
     sectors = {s.key for s in catalog.data.sectors}
 
-    place = next(iter(_entity_values(entities, "place") + _entity_values(entities, "postcode")), None)
+    named = _entity_values(entities, "place") + _entity_values(entities, "postcode")
+    place = next((v for v in named if _credible_place(catalog, v, expecting, is_payload)), None)
     if place is None and typed:
         if expecting == PLACE:
             whole = catalog.places.resolve(typed)

@@ -7,6 +7,7 @@ VENV="${WEGWIJZER_VENV:-$ROOT/.venv}"
 export PATH="$VENV/bin:$PATH"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export TF_CPP_MIN_LOG_LEVEL=3
+export PYTHONWARNINGS=ignore
 
 find_python310() {
   local candidate
@@ -55,6 +56,8 @@ train_model() {
   rasa train --quiet --out "$ROOT/models" --domain "$ROOT/domain.yml" --config "$ROOT/config.yml" \
     --data "$ROOT/data/nlu" "$ROOT/data/stories" "$ROOT/data/rules" 2>&1 | grep -v -E "Warning|warn\(|^\s*$" || true
   ls "$ROOT"/models/*.tar.gz >/dev/null 2>&1 || { echo "training failed: no model in models/" >&2; return 1; }
+  # keep only the newest model
+  ls -t "$ROOT"/models/*.tar.gz | tail -n +2 | xargs -r rm --
 }
 
 wait_for_http() {

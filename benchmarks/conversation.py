@@ -1,0 +1,154 @@
+"""Benchmark: Wegwijzer over the REST webhook against a bare Rasa assistant of the same version.
+
+    python benchmarks/conversation.py [--conversations 10] [--concurrent 20]
+
+Starts Wegwijzer (action server, Rasa server, SQLite database and tracker store) and a bare
+assistant made with ``rasa init`` (trained here, no custom actions), plays the same number of
+conversations against each, one user at a time and then ``--concurrent`` users at once, and prints
+per-message latency (p50, p95), messages per second and resident memory of every process.
+Prints numbers; asserts nothing. The target: Wegwijzer's p95 at most 1.5x the baseline's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.servers import VENV_BIN, Assistant, free_port, wait_for  # noqa: E402
+
+WEGWIJZER_SCRIPT = [
+    "Goedemiddag",
+    '/inform{"need":"kennis"}',
+    "Enschede",
+    '/inform{"sector":"ict"}',
+    '/inform{"employees":"2-9"}',
+    "We willen onze planningssoftware slimmer maken met AI.",
+    "/affirm",
+    "Ruben Kuipers",
+    "ruben@kuiperssoftware.example",
+    "/affirm",
+]
+BASELINE_SCRIPT = ["hello", "I am sad", "yes", "great", "are you a bot?", "bye", "hi", "I am happy", "no", "goodbye"]
+
+
+def post(url: str, sender: str, message: str) -> float:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"})
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        response.read()
+    return (time.perf_counter() - start) * 1000
+
+
+def play(url: str, script: list[str], conversations: int, latencies: list[float]) -> None:
+    for _ in range(conversations):
+        sender = f"bench-{uuid.uuid4().hex[:10]}"
+        for message in script:
+            latencies.append(post(url, sender, message))
+
+
+def measure(url: str, script: list[str], conversations: int, users: int) -> dict:
+    latencies: list[float] = []
+    per_user = max(1, conversations // users) if users > 1 else conversations
+    threads = [threading.Thread(target=play, args=(url, script, per_user, latencies)) for _ in range(users)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - start
+    ordered = sorted(latencies)
+    return {"messages": len(ordered), "p50": statistics.median(ordered),
+            "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], "per_second": len(ordered) / seconds}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            pids += [int(c) for c in children]
+        except OSError:
+            continue
+    return total / 1024
+
+
+def start_baseline(workdir: Path) -> tuple[subprocess.Popen, str, float]:
+    project = workdir / "baseline"
+    start = time.perf_counter()
+    subprocess.run([VENV_BIN / "rasa", "init", "--no-prompt", "--init-dir", str(project)], check=True,
+                   capture_output=True)
+    train_seconds = time.perf_counter() - start
+    port = free_port()
+    log = open(workdir / "baseline.log", "ab")
+    process = subprocess.Popen([VENV_BIN / "rasa", "run", "--port", str(port), "--interface", "127.0.0.1"],
+                               cwd=project, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(f"{url}/", 300, process)
+    return process, url, train_seconds
+
+
+def report(name: str, result: dict) -> None:
+    print(f"  {name:<28} {result['messages']:>5} msgs  p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  "
+          f"{result['per_second']:6.1f} msg/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--conversations", type=int, default=10, help="conversations per measurement")
+    parser.add_argument("--concurrent", type=int, default=20)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        (workdir / "wegwijzer").mkdir()
+        wegwijzer = Assistant(workdir / "wegwijzer")
+        wegwijzer.start()
+        baseline, baseline_url, baseline_train = start_baseline(workdir)
+        try:
+            for url, script in ((wegwijzer.url, WEGWIJZER_SCRIPT), (baseline_url, BASELINE_SCRIPT)):
+                play(url, script, 1, [])  # warm-up
+            results = {
+                "wegwijzer, 1 user": measure(wegwijzer.url, WEGWIJZER_SCRIPT, args.conversations, 1),
+                "baseline, 1 user": measure(baseline_url, BASELINE_SCRIPT, args.conversations, 1),
+                f"wegwijzer, {args.concurrent} users": measure(wegwijzer.url, WEGWIJZER_SCRIPT,
+                                                               args.concurrent * 2, args.concurrent),
+                f"baseline, {args.concurrent} users": measure(baseline_url, BASELINE_SCRIPT,
+                                                              args.concurrent * 2, args.concurrent),
+            }
+            print("per-message latency over the REST webhook (database and actions included for Wegwijzer):")
+            for name, result in results.items():
+                report(name, result)
+            one = results["wegwijzer, 1 user"]["p95"] / results["baseline, 1 user"]["p95"]
+            many = (results[f"wegwijzer, {args.concurrent} users"]["p95"]
+                    / results[f"baseline, {args.concurrent} users"]["p95"])
+            print(f"p95 ratio Wegwijzer/baseline: {one:.2f}x (1 user), {many:.2f}x ({args.concurrent} users); target <= 1.5x")
+            print("resident memory:")
+            print(f"  Wegwijzer Rasa server   {rss_mb(wegwijzer.processes['rasa'].pid):7.0f} MB")
+            print(f"  Wegwijzer action server {rss_mb(wegwijzer.processes['actions'].pid):7.0f} MB")
+            print(f"  baseline Rasa server    {rss_mb(baseline.pid):7.0f} MB")
+            print(f"baseline: rasa init with training took {baseline_train:.0f} s")
+        finally:
+            wegwijzer.stop_all()
+            baseline.terminate()
+            baseline.wait(30)
+
+
+if __name__ == "__main__":
+    main()
