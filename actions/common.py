@@ -47,7 +47,10 @@ def intent_of(tracker: Tracker) -> str | None:
 
 
 def safely(run: Callable[..., Awaitable[list[dict[str, Any]]]]):
-    """Wrap an action's ``run``: any failure gives the user a way forward, and the log gets no personal data."""
+    """Wrap an action's ``run``: any failure gives the user a way forward, and the log gets no personal data.
+
+    An action may name ``failure_events`` to return after a failure, so the dialogue knows where it is.
+    """
 
     @functools.wraps(run)
     async def guarded(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
@@ -56,6 +59,16 @@ def safely(run: Callable[..., Awaitable[list[dict[str, Any]]]]):
         except Exception as exc:  # noqa: BLE001 - the user must never see a stack trace or silence
             logger.error("action %s failed: %s", self.name(), type(exc).__name__)
             dispatcher.utter_message(response="utter_backend_error")
-            return []
+            return list(getattr(self, "failure_events", []))
 
     return guarded
+
+
+def domain_text(domain: dict, response: str, lang: str) -> str:
+    """The text of a response in the given language, where a message needs it as plain text."""
+    variants = domain.get("responses", {}).get(response, [])
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        if any(c.get("name") == "language" and c.get("value") == lang for c in conditions):
+            return variant["text"]
+    return next((v["text"] for v in variants if not v.get("condition")), response)

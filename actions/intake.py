@@ -1,6 +1,7 @@
 """The intake form: validating each answer against the referral data, and asking in other words after a miss."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -8,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import SIDE_INTENTS, catalog, intent_of, language, safely
+from actions.common import SIDE_INTENTS, catalog, domain_text, intent_of, language, safely
 from bot.conversation import (
     need_buttons, place_choice_buttons, place_slots, reachable_organisation, sector_buttons, public_contact,
     suggestion_buttons,
@@ -78,10 +79,13 @@ class ValidateIntakeForm(FormValidationAction):
         return {"request_text": text}
 
 
-class AskQuestion(Action):
-    """Asks one question of the intake form; after a miss in other words, after two also with a human contact."""
+class AskQuestion(Action, ABC):
+    """Asks one question of a form; after a miss in other words, after two also with a human contact."""
 
-    slot = ""
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot this action asks for; its responses are utter_ask_<slot> and utter_ask_<slot>_again."""
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"
@@ -154,13 +158,3 @@ class AskPlace(AskQuestion):
             dispatcher.utter_message(response="utter_place_choice", typed=question["typed"],
                                      buttons=[b.as_dict() for b in place_choice_buttons(match, lang)])
         return [SlotSet("place_question", None)]
-
-
-def domain_text(domain: DomainDict, response: str, lang: str) -> str:
-    """The text of a short response in the given language, for use as a button title."""
-    variants = domain.get("responses", {}).get(response, [])
-    for variant in variants:
-        conditions = variant.get("condition") or []
-        if any(c.get("name") == "language" and c.get("value") == lang for c in conditions):
-            return variant["text"]
-    return next((v["text"] for v in variants if not v.get("condition")), response)

@@ -1,6 +1,7 @@
 """The referral and the handoff: where the entrepreneur goes, and passing their question on with consent."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -8,15 +9,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import catalog, in_database, language, safely
-from actions.intake import domain_text
+from actions.common import catalog, domain_text, in_database, language, safely
 from bot.catalog import last_assigned
 from bot.conversation import contact_channel, facts_from_slots, programs_text, public_contact
 from bot.db import get_engine, session_scope
 from bot.handoffs import HandoffRequest, record_handoff, record_intake
+from bot.places import Location
 from bot.routing import REFERRED, Referral
 from bot.size import parse_size
 
+logger = logging.getLogger(__name__)
 INTAKE_SLOTS = ("place", "municipality", "need", "sector", "employees", "request_text")
 
 
@@ -33,6 +35,8 @@ def _size_band(tracker: Tracker) -> str | None:
 
 
 class ActionRefer(Action):
+    failure_events = (SlotSet("referral_status", "failed"),)
+
     def name(self) -> str:
         return "action_refer"
 
@@ -49,6 +53,7 @@ class ActionRefer(Action):
             return [SlotSet("referral_status", "outside")]
         referral = await current_referral(tracker)
         if referral.status != REFERRED:
+            logger.warning("routing a finished intake gave %s", referral.status)
             dispatcher.utter_message(response="utter_backend_error")
             return [SlotSet("referral_status", "failed")]
         organisation = referral.organisation
@@ -99,6 +104,7 @@ class ActionHandoff(Action):
         lang = language(tracker)
         referral = await current_referral(tracker)
         if referral.status != REFERRED:
+            logger.warning("routing for a handoff gave %s", referral.status)
             dispatcher.utter_message(response="utter_backend_error")
             return []
         organisation, adviser = referral.organisation, referral.adviser
@@ -108,7 +114,8 @@ class ActionHandoff(Action):
             conversation_id=tracker.sender_id,
             organisation=organisation,
             adviser=adviser,
-            location=referral.place.location,
+            location=Location(tracker.get_slot("place") or referral.place.location.place,
+                              referral.place.location.municipality, referral.place.location.region),
             region_name=tracker.get_slot("region_name") or referral.place.location.region,
             need=tracker.get_slot("need"),
             consent_text=consent_text,

@@ -5,7 +5,7 @@
     wegwijzer data export DIR         wegwijzer data import-places SRC [DIR]
     wegwijzer data lookups [--out FILE]
     wegwijzer route --place Goor --need financiering [--sector bouw] [--employees 12] [--json]
-    wegwijzer handoffs list [--json]
+    wegwijzer handoffs list [--json]  wegwijzer handoffs show ID
 """
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from bot.data_export import export_folder
 from bot.data_files import read_folder
 from bot.db import PROJECT_ROOT, get_engine, init_db, session_scope
 from bot.handoffs import handoff_as_dict, list_handoffs
+from bot.models import HandoffRow
+from bot.summary import render_summary
 from bot.nlu_lookups import lookups_yaml
 from bot.place_import import import_places
 from bot.problems import WARNING, DataError, Problem
@@ -169,6 +171,19 @@ def _cmd_handoffs_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_handoffs_show(args: argparse.Namespace) -> int:
+    engine = get_engine()
+    init_db(engine)
+    with session_scope(engine) as session:
+        row = session.get(HandoffRow, args.id)
+        if row is None:
+            print(f"no handoff with id {args.id}", file=sys.stderr)
+            return 1
+        need = next((n for n in CatalogCache(engine).get().data.needs if n.key == row.need), None)
+        print(render_summary(row, need.label if need else row.need))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wegwijzer", description="Wegwijzer Overijssel: referral data, routing and handoffs.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -213,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = handoffs.add_parser("list", help="list stored handoffs")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_cmd_handoffs_list)
+    show = handoffs.add_parser("show", help="the summary an adviser reads")
+    show.add_argument("id", type=int)
+    show.set_defaults(func=_cmd_handoffs_show)
     return parser
 
 

@@ -69,10 +69,9 @@ def place_slots(catalog: Catalog, match: PlaceMatch) -> dict:
 
 
 def facts_from_slots(slots: dict, language: str) -> IntakeFacts:
-    place = slots.get("place")
-    municipality = slots.get("municipality")
+    """Routing facts from the form's slots; the validated municipality is what routing needs."""
     return IntakeFacts(
-        place=f"{place} {municipality}" if place and municipality and place != municipality else (place or municipality),
+        place=slots.get("municipality") or slots.get("place"),
         need=slots.get("need"),
         sector=slots.get("sector"),
         employees=slots.get("employees"),

@@ -87,39 +87,17 @@ def record_intake(session: Session, *, outcome: str, region: str | None = None, 
 
 
 def handoff_as_dict(row: HandoffRow) -> dict:
-    return {
-        "id": row.id,
-        "conversation_id": row.conversation_id,
-        "organization": row.organisation_name,
-        "organization_key": row.organisation_key,
-        "adviser": row.adviser_name,
-        "adviser_email": row.adviser_email,
-        "region": row.region,
-        "municipality": row.municipality,
-        "place": row.place,
-        "sector": row.sector,
-        "employees": row.employees,
-        "need": row.need,
-        "request_text": row.request_text,
-        "programs": row.programs,
-        "contact_name": row.contact_name,
-        "contact_email": row.contact_email,
-        "contact_phone": row.contact_phone,
-        "consent_text": row.consent_text,
-        "consent_at": row.consent_at.isoformat() if row.consent_at else None,
-        "channel": row.channel,
-        "language": row.language,
-        "status": row.status,
-        "created_at": row.created_at.isoformat(),
-    }
+    """Every column, times in ISO 8601, plus ``organization`` and ``adviser`` as readers expect them."""
+    data = {column.name: getattr(row, column.name) for column in HandoffRow.__table__.columns}
+    for key in ("created_at", "consent_at"):
+        data[key] = data[key].isoformat() if data[key] else None
+    data["organization"] = row.organisation_name
+    data["adviser"] = row.adviser_name
+    return data
 
 
 def list_handoffs(session: Session) -> list[HandoffRow]:
     return list(session.execute(select(HandoffRow).order_by(HandoffRow.created_at, HandoffRow.id)).scalars())
-
-
-def handoffs_of(session: Session, conversation_id: str) -> list[HandoffRow]:
-    return list(session.execute(select(HandoffRow).where(HandoffRow.conversation_id == conversation_id)).scalars())
 
 
 def erase_conversation(session: Session, conversation_id: str) -> int:

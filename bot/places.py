@@ -224,9 +224,6 @@ class PlaceResolver:
             return True
         return any(c.kind in ("gemeente", "woonplaats") for c in self._inside.get(phrase, ()))
 
-    def region_of(self, municipality: str) -> str:
-        return self._region_of[municipality]
-
 
 def _strip_decoration(query: str) -> str:
     """Drop words around a bare name: "gemeente Hof van Twente", "Hengelo ov", "in Zwolle"."""

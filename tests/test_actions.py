@@ -201,6 +201,17 @@ def test_the_referral_names_the_organisation_the_reason_and_programs():
         assert (record.outcome, record.need, record.region, record.size_band) == ("referred", "kennis", "twente", "10-49")
 
 
+def test_a_postcode_answer_is_routed_by_its_municipality_and_kept_for_the_adviser():
+    slots = {**INTAKE, "place": "7461", "municipality": "Rijssen-Holten", "need": "personeel", "contact_name": "Jan",
+             "contact_email": "jan@x.example", "consent": True}
+    events, messages = run(ActionRefer(), tracker(slots=slots))
+    assert slots_of(events)["organisation_name"] == "Twents Fonds voor Vakmanschap"
+    run(ActionHandoff(), tracker(slots=slots, sender="pc"))
+    with session_scope(get_engine()) as session:
+        (row,) = list_handoffs(session)
+        assert (row.place, row.municipality, row.organisation_name) == ("7461", "Rijssen-Holten", "Twents Fonds voor Vakmanschap")
+
+
 def test_outside_overijssel_the_referral_is_kvk():
     events, messages = run(ActionRefer(), tracker(slots={"outside_place": "Apeldoorn (Gelderland)", "need": "kennis"}))
     assert slots_of(events) == {"referral_status": "outside"}
@@ -281,5 +292,6 @@ def test_a_broken_database_gives_a_way_forward_not_a_stack_trace(tmp_path, monke
     monkeypatch.setattr(actions.common, "_cache", None)
     monkeypatch.setattr("bot.db._create_engine", lambda url: (_ for _ in ()).throw(OSError("disk gone")))
     events, messages = run(ActionRefer(), tracker(slots={**INTAKE, "contact_name": "Geheim Persoon"}))
-    assert events == [] and responses(messages) == ["utter_backend_error"]
+    assert slots_of(events) == {"referral_status": "failed"}, "the dialogue knows the referral failed"
+    assert responses(messages) == ["utter_backend_error"]
     assert "Geheim" not in caplog.text and "OSError" in caplog.text

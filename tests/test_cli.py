@@ -56,3 +56,26 @@ def test_export_writes_a_loadable_folder(database_url, tmp_path, capsys):
     assert main(["data", "export", str(tmp_path / "out")]) == 0
     assert main(["data", "check", str(tmp_path / "out")]) == 0
     assert "0 error(s)" in capsys.readouterr().out
+
+
+def test_handoffs_show_prints_the_advisers_summary(database_url, capsys):
+    from bot.catalog import CatalogCache
+    from bot.db import get_engine, session_scope
+    from bot.handoffs import HandoffRequest, record_handoff
+    from bot.routing import IntakeFacts
+
+    main(["data", "load"])
+    catalog = CatalogCache(get_engine(), check_seconds=0).get()
+    referral = catalog.router.route(IntakeFacts(place="Goor", need="kennis"))
+    with session_scope(get_engine()) as session:
+        row = record_handoff(session, HandoffRequest(
+            conversation_id="c-1", organisation=referral.organisation, adviser=referral.adviser,
+            location=referral.place.location, region_name="Twente", need="kennis", consent_text="Mag ik ...?",
+            channel="rest", language="nl", request_text="We willen robotiseren.", contact_name="Test Persoon"))
+        handoff_id = row.id
+    capsys.readouterr()
+    assert main(["handoffs", "show", str(handoff_id)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Nieuwe aanvraag via Wegwijzer: kennis en innovatie - Goor")
+    assert "We willen robotiseren." in out and "Test Persoon" in out
+    assert main(["handoffs", "show", "999"]) == 1

@@ -63,6 +63,9 @@ def test_a_whole_intake_ends_in_a_stored_handoff(assistant):
     assert (handoff["municipality"], handoff["sector"], handoff["employees"], handoff["need"]) == ("Deventer", "bouw", "25", "personeel")
     assert handoff["request_text"] == "Mijn monteurs moeten leren werken met warmtepompen."
     assert handoff["contact_email"] == "erik@nijlandinstallatie.example" and handoff["channel"] == "rest"
+    for log in ("rasa.log", "actions.log"):
+        text = (assistant.workdir / log).read_text(encoding="utf-8", errors="replace")
+        assert "Nijland" not in text and "nijlandinstallatie" not in text, f"personal data in {log}"
 
 
 def test_a_conversation_survives_a_restart_of_the_rasa_server(assistant):
