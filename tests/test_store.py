@@ -1,7 +1,6 @@
 """The referral database on SQLite and PostgreSQL: idempotent loads, one transaction, round trips."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
