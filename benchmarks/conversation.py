@@ -91,6 +91,7 @@ def rss_mb(pid: int) -> float:
 
 def start_baseline(workdir: Path) -> tuple[subprocess.Popen, str, float]:
     project = workdir / "baseline"
+    project.mkdir()
     start = time.perf_counter()
     subprocess.run([VENV_BIN / "rasa", "init", "--no-prompt", "--init-dir", str(project)], check=True,
                    capture_output=True)
