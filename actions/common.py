@@ -21,6 +21,8 @@ DATABASE_TIMEOUT = float(os.environ.get("WEGWIJZER_DB_TIMEOUT", "5"))
 SIDE_INTENTS = frozenset({"ask_about", "start_over", "stop", "human", "bot_challenge", "out_of_scope", "erase_data",
                           "ask_privacy", "help", "greet", "thank", "goodbye"})
 
+KNOWN_CHANNELS = frozenset({"widget", "telegram"})
+
 _cache: CatalogCache | None = None
 
 
@@ -40,6 +42,15 @@ async def in_database(work: Callable[[], T]) -> T:
 
 def language(tracker: Tracker) -> str:
     return "en" if tracker.get_slot("language") == "en" else "nl"
+
+
+def channel_of(tracker: Tracker) -> str:
+    """Where the entrepreneur writes from: the widget and the Telegram bridge both reach Rasa over REST and
+    name themselves in the message metadata; anything else is Rasa's own input channel name."""
+    named = (tracker.latest_message.get("metadata") or {}).get("channel")
+    if named in KNOWN_CHANNELS:
+        return named
+    return tracker.get_latest_input_channel() or "unknown"
 
 
 def intent_of(tracker: Tracker) -> str | None:

@@ -3,25 +3,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import safely
-from actions.intake import AskQuestion, count_misses
+from actions.form_validation import AskingFormValidation
 from bot.contact import clean_name, parse_contact
 
 
-class ValidateContactForm(FormValidationAction):
+class ValidateContactForm(AskingFormValidation):
     def name(self) -> str:
         return "validate_contact_form"
 
-    @safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        return count_misses(await super().run(dispatcher, tracker, domain), tracker)
-
     def validate_contact_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         return {"contact_name": clean_name(str(value or ""))}
+
+    def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        return {"consent": value if isinstance(value, bool) else None}
 
     def validate_contact_info(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         details = parse_contact(str(value or ""))
@@ -29,11 +27,3 @@ class ValidateContactForm(FormValidationAction):
             return {"contact_info": None}
         shown = " / ".join(filter(None, (details.email, details.phone)))
         return {"contact_info": shown, "contact_email": details.email, "contact_phone": details.phone}
-
-
-class AskContactName(AskQuestion):
-    slot = "contact_name"
-
-
-class AskContactInfo(AskQuestion):
-    slot = "contact_info"

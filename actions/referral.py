@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import catalog, domain_text, in_database, language, safely
+from actions.common import catalog, channel_of, domain_text, in_database, language, safely
 from bot.catalog import last_assigned
 from bot.conversation import contact_channel, facts_from_slots, programs_text, public_contact
 from bot.db import get_engine, session_scope
@@ -43,7 +43,7 @@ class ActionRefer(Action):
     @safely
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         lang = language(tracker)
-        channel = tracker.get_latest_input_channel()
+        channel = channel_of(tracker)
         outside = tracker.get_slot("outside_place")
         if outside and not tracker.get_slot("place"):
             dispatcher.utter_message(response="utter_outside", reason=catalog().router.outside(outside, lang).reason)
@@ -119,7 +119,7 @@ class ActionHandoff(Action):
             region_name=tracker.get_slot("region_name") or referral.place.location.region,
             need=tracker.get_slot("need"),
             consent_text=consent_text,
-            channel=tracker.get_latest_input_channel() or "unknown",
+            channel=channel_of(tracker),
             language=lang,
             sector=tracker.get_slot("sector"),
             employees=tracker.get_slot("employees"),

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import catalog, in_database, language, safely
-from actions.intake import offer_human
+from actions.questions import offer_human
 from bot.db import get_engine, session_scope
 from bot.explain import explain, find_referral_name
 from bot.handoffs import erase_conversation

@@ -37,8 +37,10 @@ def lock_store(url: str | None) -> dict[str, Any]:
 
 
 def endpoints(env: Mapping[str, str], action_url: str, sqlite_file: Path) -> dict[str, Any]:
+    """Rasa's endpoints. Selective domain: only actions marked ``send_domain`` in domain.yml (and the form
+    validators) get the whole domain with each call, which keeps the other calls small."""
     return {
-        "action_endpoint": {"url": action_url},
+        "action_endpoint": {"url": action_url, "enable_selective_domain": True},
         "tracker_store": tracker_store(env.get("TRACKER_DATABASE_URL"), sqlite_file),
         "lock_store": lock_store(env.get("LOCK_STORE_URL")),
     }

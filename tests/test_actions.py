@@ -13,7 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.common
 from actions.contact import ValidateContactForm
 from actions.extract import ActionExtractFacts
-from actions.intake import AskPlace, AskSector, ValidateIntakeForm
+from actions.intake import ValidateIntakeForm
+from actions.questions import QUESTIONS
 from actions.referral import ActionHandoff, ActionPublicContact, ActionRefer
 from actions.side_paths import ActionEraseData, ActionExplain, ActionHumanContact, ActionRestartIntake
 from bot.cli import load_folder
@@ -50,19 +51,26 @@ def database(loaded_database, tmp_path, monkeypatch):
 
 
 def tracker(slots: dict | None = None, text: str = "", intent: str = "inform", entities: list | None = None,
-            active_loop: str | None = None, requested: str | None = None, sender: str = "conv-1") -> Tracker:
+            active_loop: str | None = None, requested: str | None = None, sender: str = "conv-1",
+            metadata: dict | None = None, latest_action: str = "action_listen") -> Tracker:
     all_slots = {name: None for name in DOMAIN["slots"]}
     all_slots.update({"language": "nl", "misses": 0, "requested_slot": requested})
     all_slots.update(slots or {})
     return Tracker(sender, all_slots, {"text": text, "intent": {"name": intent, "confidence": 1.0},
-                                       "entities": entities or []},
+                                       "entities": entities or [], "metadata": metadata or {}},
                    [{"event": "user", "text": text, "input_channel": "rest"}], False, None,
-                   {"name": active_loop} if active_loop else {}, "action_listen")
+                   {"name": active_loop} if active_loop else {}, latest_action)
 
 
 def run(action, t: Tracker) -> tuple[list[dict], list[dict]]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return events, dispatcher.messages
+
+
+def ask(slot: str, t: Tracker) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = QUESTIONS[slot].ask(dispatcher, t, DOMAIN)
     return events, dispatcher.messages
 
 
@@ -120,8 +128,8 @@ def validate(slots: dict, text: str = "", requested: str = "place", intent: str 
 def test_a_typo_in_the_place_is_corrected_and_said():
     slots, said = validate({"place": "Hengelow"})
     assert (slots["place"], slots["municipality"], slots["region"]) == ("Hengelo", "Hengelo", "twente")
-    assert said == ["utter_place_corrected"]
-    assert slots["misses"] == 0
+    assert said == ["utter_place_corrected", "utter_question_need"]
+    assert slots["misses"] == 0 and slots["requested_slot"] == "need"
 
 
 def test_a_place_outside_ends_the_questions():
@@ -134,14 +142,14 @@ def test_an_unknown_place_gets_a_suggestion():
     slots, _ = validate({"place": "Hengloo"})
     assert slots["place"] is None and slots["misses"] == 1
     assert slots["place_question"] == {"kind": "suggest", "typed": "Hengloo"}
-    events, messages = run(AskPlace(), tracker(slots={"place_question": slots["place_question"], "misses": 1}))
+    events, messages = ask("place", tracker(slots={"place_question": slots["place_question"], "misses": 1}))
     assert messages[0]["response"] == "utter_place_suggestion" and messages[0]["suggestion"] == "Hengelo"
     assert messages[0]["buttons"][0]["payload"] == '/inform{"place":"Hengelo Hengelo"}'
 
 
 def test_a_name_in_two_regions_offers_a_choice():
     slots, _ = validate({"place": "Kloosterhaar"})
-    _, messages = run(AskPlace(), tracker(slots={"place_question": slots["place_question"]}))
+    _, messages = ask("place", tracker(slots={"place_question": slots["place_question"]}))
     assert {b["title"] for b in messages[0]["buttons"]} == {"Kloosterhaar (gemeente Twenterand)",
                                                              "Kloosterhaar (gemeente Hardenberg)"}
 
@@ -155,9 +163,29 @@ def test_an_answer_that_fits_nowhere_counts_as_a_miss_but_a_side_question_does_n
 
 
 def test_after_two_misses_a_human_is_offered_with_the_question_in_other_words():
-    _, messages = run(AskSector(), tracker(slots={"misses": 2}))
-    assert responses(messages) == ["utter_ask_sector_again", "utter_general_contact"]
+    _, messages = ask("sector", tracker(slots={"misses": 2}))
+    assert responses(messages) == ["utter_question_sector_again", "utter_general_contact"]
     assert len(messages[0]["buttons"]) == 10
+
+
+def test_the_validator_asks_the_next_missing_question_itself():
+    slots, said = validate({"place": "Goor", "need": "kennis"}, text="Goor")
+    assert slots["requested_slot"] == "sector" and said == ["utter_question_sector"]
+
+
+def test_a_side_question_that_fills_nothing_is_left_to_rasa_to_reject():
+    events, messages = run(ValidateIntakeForm(), tracker(text="wat is Novel-T?", intent="ask_about", requested="sector",
+                                                         active_loop="intake_form"))
+    assert events == [] and messages == []
+
+
+@pytest.mark.parametrize("active_loop, latest_action", [(None, "action_listen"),  # the form starts
+                                                        ("intake_form", "action_explain")])  # back after a side path
+def test_the_question_is_asked_when_the_form_starts_or_comes_back(active_loop, latest_action):
+    t = tracker(slots={"need": "kennis"}, text="wat is Novel-T?", intent="ask_about", requested="place",
+                active_loop=active_loop, latest_action=latest_action)
+    events, messages = run(ValidateIntakeForm(), t)
+    assert slots_of(events)["requested_slot"] == "place" and responses(messages) == ["utter_question_place"]
 
 
 def test_a_too_short_request_is_asked_again():
@@ -178,6 +206,14 @@ def test_contact_details_are_validated(typed, email, phone):
     t.events.append({"event": "slot", "name": "contact_info", "value": typed})
     slots = slots_of(run(ValidateContactForm(), t)[0])
     assert (slots["contact_email"], slots["contact_phone"]) == (email, phone)
+
+
+def test_after_the_contact_details_rasa_asks_for_consent_with_its_own_response():
+    t = tracker(slots={"contact_name": "Ruben", "contact_info": "0612345678"}, requested="contact_info",
+                active_loop="contact_form")
+    t.events.append({"event": "slot", "name": "contact_info", "value": "0612345678"})
+    events, messages = run(ValidateContactForm(), t)
+    assert slots_of(events)["requested_slot"] == "consent" and messages == []
 
 
 @pytest.mark.parametrize("typed", ["geen idee", "12345", "ruben@", "bel me maar"])
@@ -230,6 +266,17 @@ def test_handoff_with_consent_is_stored_with_everything_the_adviser_needs():
         assert row.request_text == INTAKE["request_text"] and row.contact_email == "ruben@k.example"
         assert row.consent_text.startswith("Mag ik uw naam, contactgegevens en uw vraag doorsturen naar Novel-T?")
         assert row.channel == "rest" and row.language == "nl" and row.programs
+
+
+@pytest.mark.parametrize("metadata, channel", [({"channel": "telegram"}, "telegram"), ({"channel": "widget"}, "widget"),
+                                               ({"channel": "<script>"}, "rest"), ({}, "rest")])
+def test_the_handoff_names_the_channel_the_bridge_reported(metadata, channel):
+    slots = {**INTAKE, "contact_name": "Ruben", "contact_info": "0612345678", "contact_phone": "0612345678",
+             "consent": True}
+    run(ActionHandoff(), tracker(slots=slots, metadata=metadata))
+    with session_scope(get_engine()) as session:
+        (row,) = list_handoffs(session)
+        assert row.channel == channel
 
 
 def test_without_consent_nothing_is_stored_and_the_public_details_are_given():

@@ -1,0 +1,83 @@
+"""What both forms' validators share: counting misses, and asking the next question in the same call.
+
+Rasa would otherwise call the action server a second time per answer, only to ask the next question
+(``action_ask_<slot>``); every call costs a tracker serialisation and a JSON-schema check in the Rasa
+server. The domain has no ask action or response for these slots, so Rasa asks nothing itself
+(``FormAction._ask_for_slot`` then does nothing); ``consent`` keeps its ``utter_ask_consent`` response,
+which Rasa renders without calling us.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import SIDE_INTENTS, intent_of, safely
+from actions.questions import QUESTIONS
+
+REQUESTED_SLOT = "requested_slot"
+
+
+def count_misses(form_events: list[dict[str, Any]], tracker: Tracker) -> list[dict[str, Any]]:
+    """Reset the miss counter when the requested question was answered, else count one more miss.
+
+    Interruptions (a question about Novel-T, "stop") are no miss: nothing is returned for them, so
+    Rasa rejects the form for this turn and the rule for the interruption runs instead.
+    """
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    if requested is None or intent_of(tracker) in SIDE_INTENTS:
+        return form_events
+    answered = any(e.get("event") == "slot" and e.get("name") == requested and e.get("value") is not None
+                   for e in form_events)
+    misses = 0 if answered else int(tracker.get_slot("misses") or 0) + 1
+    return form_events + [SlotSet("misses", misses)]
+
+
+def fills_a_slot(events: list[dict[str, Any]]) -> bool:
+    return any(e.get("event") == "slot" and e.get("name") != REQUESTED_SLOT for e in events)
+
+
+def extracted_this_turn(tracker: Tracker, slots: set[str]) -> bool:
+    """Whether one of ``slots`` was set since the user's last message (by Rasa's slot extraction)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") in slots:
+            return True
+    return False
+
+
+class AskingFormValidation(FormValidationAction, ABC):
+    """Validates the answers, then asks the next missing question, unless Rasa will reject this turn."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """``validate_<form name>``."""
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        extracted = extracted_this_turn(tracker, {*self.domain_slots(domain), tracker.get_slot(REQUESTED_SLOT)})
+        events = count_misses(await super().run(dispatcher, tracker, domain), tracker)
+        if self.rasa_rejects(tracker, extracted, events):
+            return events
+        tracker.add_slots(events)
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        next_slot = next((slot for slot in required if tracker.get_slot(slot) is None), None)
+        events = [e for e in events if not (e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT)]
+        if next_slot in QUESTIONS:
+            events += QUESTIONS[next_slot].ask(dispatcher, tracker, domain)
+        return events + [SlotSet(REQUESTED_SLOT, next_slot)]
+
+    def rasa_rejects(self, tracker: Tracker, extracted: bool, events: list[dict[str, Any]]) -> bool:
+        """Mirrors Rasa's ``FormAction.validate``: right after the user's answer to an open question, a turn in
+        which no slot was extracted (``extracted``, seen before validating) or validated is rejected, so that a
+        rule can handle the interruption (a question about Novel-T, "stop"); the form asks again after it."""
+        loop = tracker.active_loop or {}
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        after_answer = (loop.get("name") == self.form_name() and not loop.get("is_interrupted")
+                        and tracker.latest_action_name == "action_listen")
+        return after_answer and requested is not None and not extracted and not fills_a_slot(events)

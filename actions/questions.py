@@ -1,0 +1,88 @@
+"""The questions of both forms, with their buttons; after a miss in other words, after two also with a person.
+
+Rasa's form asks none of these itself (the domain has no ``utter_ask_``/``action_ask_`` for their slots):
+the form's validator asks the next question in the same call, see ``actions.form_validation``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import catalog, domain_text, language
+from bot.conversation import (
+    need_buttons, place_choice_buttons, public_contact, reachable_organisation, sector_buttons, suggestion_buttons,
+)
+
+MISSES_BEFORE_HUMAN = 2
+
+
+def offer_human(dispatcher: CollectingDispatcher, tracker: Tracker, response: str = "utter_offer_human") -> None:
+    """A person to talk to: the organisation for this region and need when it has a number, else the province."""
+    organisation = reachable_organisation(catalog(), tracker.get_slot("region"), tracker.get_slot("need"))
+    if organisation:
+        dispatcher.utter_message(response=response,
+                                 contact=f"{organisation.name}, {public_contact(organisation, language(tracker))}")
+    else:
+        dispatcher.utter_message(response="utter_general_contact")
+
+
+class Question:
+    """One question; its responses are ``utter_question_<slot>`` and ``utter_question_<slot>_again``."""
+
+    def __init__(self, slot: str) -> None:
+        self.slot = slot
+
+    def buttons(self, tracker: Tracker) -> list[dict[str, str]]:
+        return []
+
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        events = self.put(dispatcher, tracker, domain)
+        if int(tracker.get_slot("misses") or 0) >= MISSES_BEFORE_HUMAN:
+            offer_human(dispatcher, tracker)
+        return events
+
+    def put(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        again = int(tracker.get_slot("misses") or 0) > 0
+        dispatcher.utter_message(response=f"utter_question_{self.slot}{'_again' if again else ''}",
+                                 buttons=self.buttons(tracker))
+        return []
+
+
+class NeedQuestion(Question):
+    def buttons(self, tracker: Tracker) -> list[dict[str, str]]:
+        return [b.as_dict() for b in need_buttons(catalog(), language(tracker))]
+
+
+class SectorQuestion(Question):
+    def buttons(self, tracker: Tracker) -> list[dict[str, str]]:
+        return [b.as_dict() for b in sector_buttons(catalog(), language(tracker))]
+
+
+class PlaceQuestion(Question):
+    """Besides the plain question: "Bedoelt u Hengelo?" after a near miss, or a choice between namesakes."""
+
+    def put(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        question = tracker.get_slot("place_question")
+        if not question:
+            return super().put(dispatcher, tracker, domain)
+        lang = language(tracker)
+        match = catalog().places.resolve(question["typed"])
+        if question["kind"] == "suggest" and match.suggestion:
+            other = domain_text(domain, "utter_place_other", lang)
+            dispatcher.utter_message(response="utter_place_suggestion", typed=question["typed"],
+                                     suggestion=match.suggestion.place,
+                                     buttons=[b.as_dict() for b in suggestion_buttons(match, lang, other)])
+        else:
+            dispatcher.utter_message(response="utter_place_choice", typed=question["typed"],
+                                     buttons=[b.as_dict() for b in place_choice_buttons(match, lang)])
+        return [SlotSet("place_question", None)]
+
+
+QUESTIONS: dict[str, Question] = {question.slot: question for question in (
+    NeedQuestion("need"), PlaceQuestion("place"), SectorQuestion("sector"), Question("employees"),
+    Question("request_text"), Question("contact_name"), Question("contact_info"),
+)}
