@@ -1,10 +1,11 @@
-"""What both forms' validators share: counting misses, and asking the next question in the same call.
+"""What both forms' validators share: reading the facts, counting misses, asking the next question.
 
-Rasa would otherwise call the action server a second time per answer, only to ask the next question
-(``action_ask_<slot>``); every call costs a tracker serialisation and a JSON-schema check in the Rasa
-server. The domain has no ask action or response for these slots, so Rasa asks nothing itself
-(``FormAction._ask_for_slot`` then does nothing); ``consent`` keeps its ``utter_ask_consent`` response,
-which Rasa renders without calling us.
+One call to the action server per answer instead of three: a custom slot-mapping action would run
+on every message, then the validator, then ``action_ask_<slot>``, and every call costs a tracker
+serialisation and a JSON-schema check in the Rasa server. The fact slots have custom mappings without
+an action (the validator fills them, also when a form starts); the domain has no ask action or
+response for these slots, so Rasa asks nothing itself (``FormAction._ask_for_slot`` then does
+nothing). ``consent`` keeps its ``utter_ask_consent`` response, which Rasa renders without calling us.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import SIDE_INTENTS, intent_of, safely
+from actions.extract import fact_events
 from actions.questions import QUESTIONS
 
 REQUESTED_SLOT = "requested_slot"
@@ -31,9 +33,8 @@ def count_misses(form_events: list[dict[str, Any]], tracker: Tracker) -> list[di
     requested = tracker.get_slot(REQUESTED_SLOT)
     if requested is None or intent_of(tracker) in SIDE_INTENTS:
         return form_events
-    answered = any(e.get("event") == "slot" and e.get("name") == requested and e.get("value") is not None
-                   for e in form_events)
-    misses = 0 if answered else int(tracker.get_slot("misses") or 0) + 1
+    answers = [e.get("value") for e in form_events if e.get("event") == "slot" and e.get("name") == requested]
+    misses = 0 if answers and answers[-1] is not None else int(tracker.get_slot("misses") or 0) + 1
     return form_events + [SlotSet("misses", misses)]
 
 
@@ -52,7 +53,8 @@ def extracted_this_turn(tracker: Tracker, slots: set[str]) -> bool:
 
 
 class AskingFormValidation(FormValidationAction, ABC):
-    """Validates the answers, then asks the next missing question, unless Rasa will reject this turn."""
+    """Reads the facts in the message, validates them, then asks the next missing question, unless Rasa
+    will reject this turn."""
 
     @abstractmethod
     def name(self) -> str:
@@ -61,9 +63,11 @@ class AskingFormValidation(FormValidationAction, ABC):
     @safely
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         extracted = extracted_this_turn(tracker, {*self.domain_slots(domain), tracker.get_slot(REQUESTED_SLOT)})
-        events = count_misses(await super().run(dispatcher, tracker, domain), tracker)
+        facts = fact_events(tracker)
+        tracker.add_slots(facts)  # validated below like any other new value
+        events = count_misses(facts + await super().run(dispatcher, tracker, domain), tracker)
         if self.rasa_rejects(tracker, extracted, events):
-            return events
+            return []  # nothing, or Rasa would count it as an answer
         tracker.add_slots(events)
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         next_slot = next((slot for slot in required if tracker.get_slot(slot) is None), None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
+import sqlite3
+
 import yaml
 from sqlalchemy.engine import make_url
 
@@ -46,6 +48,17 @@ def endpoints(env: Mapping[str, str], action_url: str, sqlite_file: Path) -> dic
     }
 
 
+def use_write_ahead_log(sqlite_file: Path) -> None:
+    """Put the SQLite tracker store in WAL mode (the file keeps it): a commit appends to the log instead of
+    rewriting a rollback journal, and readers (the adviser's transcript, the erase job) do not block Rasa."""
+    sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(sqlite_file) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+    connection.close()
+
+
 def write_endpoints(path: Path, env: Mapping[str, str], action_url: str, sqlite_file: Path) -> None:
+    if not env.get("TRACKER_DATABASE_URL"):
+        use_write_ahead_log(sqlite_file)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints(env, action_url, sqlite_file), sort_keys=False), encoding="utf-8")

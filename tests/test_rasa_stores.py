@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 
 import pytest
@@ -13,7 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.db import PROJECT_ROOT
-from bot.rasa_endpoints import endpoints
+from bot.rasa_endpoints import endpoints, write_endpoints
 from tests.conftest import POSTGRES_URL, require_service
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -33,9 +34,11 @@ def _roundtrip(config: dict) -> DialogueStateTracker:
 
 
 def test_conversations_are_kept_in_sqlite_by_default(tmp_path):
+    write_endpoints(tmp_path / "endpoints.yml", {}, "http://x/webhook", tmp_path / "tracker.db")
     config = endpoints({}, "http://x/webhook", tmp_path / "tracker.db")["tracker_store"]
     assert _roundtrip(config).get_slot("place") == "Goor"
-    assert (tmp_path / "tracker.db").exists()
+    with sqlite3.connect(tmp_path / "tracker.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 @pytest.mark.postgres
