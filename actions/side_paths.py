@@ -10,11 +10,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import catalog, in_database, language, safely
 from actions.questions import offer_human
-from bot.db import get_engine, session_scope
+from bot.db import get_engine
 from bot.explain import explain, find_referral_name
-from bot.handoffs import erase_conversation
+from bot.privacy import erase_from_chat, schedule_tracker_erase
+from bot.tracker_events import tracker_engine
 
-PERSONAL_SLOTS = ("contact_name", "contact_info", "contact_email", "contact_phone", "consent", "request_text")
+PERSONAL_SLOTS = ("contact_name", "company_name", "contact_info", "contact_email", "contact_phone", "consent",
+                  "request_text")
 
 
 class ActionExplain(Action):
@@ -60,17 +62,15 @@ class ActionRestartIntake(Action):
 
 
 class ActionEraseData(Action):
-    """"Verwijder mijn gegevens", confirmed: remove this conversation's handoffs and personal answers."""
+    """"Verwijder mijn gegevens", confirmed: remove this conversation's handoffs and personal answers at once,
+    and the conversation in Rasa's tracker store right after Rasa saved this turn (``bot.privacy``)."""
 
     def name(self) -> str:
         return "action_erase_data"
 
     @safely
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        def erase() -> int:
-            with session_scope(get_engine()) as session:
-                return erase_conversation(session, tracker.sender_id)
-
-        count = await in_database(erase)
+        count, job_id = await in_database(lambda: erase_from_chat(get_engine(), tracker.sender_id))
+        schedule_tracker_erase(get_engine(), tracker_engine(), job_id)
         dispatcher.utter_message(response="utter_erased", count=count)
         return [SlotSet(name, None) for name in PERSONAL_SLOTS]

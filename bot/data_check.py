@@ -4,14 +4,19 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from typing import Iterable
+from urllib.parse import urlsplit
 
 from bot.problems import ERROR, WARNING, Problem
-from bot.referral_data import WHOLE_PROVINCE, ReferralData, Source
+from bot.referral_data import DELIVERY_CHANNELS, WHOLE_PROVINCE, Adviser, Organisation, ReferralData, Source
 from bot.text import normalize
 
 EXPECTED_MUNICIPALITIES = 25
 _PC4 = re.compile(r"^[1-9][0-9]{3}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_TELEGRAM_CHAT = re.compile(r"^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_PLACEHOLDER_DOMAIN = "@example.org"
+_LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 def _duplicates(items: Iterable[tuple[str, Source | None]], what: str) -> list[Problem]:
@@ -28,6 +33,60 @@ def _duplicates(items: Iterable[tuple[str, Source | None]], what: str) -> list[P
 
 def _unknown(values: Iterable[str], known: set[str], what: str, source: Source | None) -> list[Problem]:
     return [Problem(source, f"unknown {what} '{v}' (known: {', '.join(sorted(known))})") for v in values if v not in known]
+
+
+def _secure_url(url: str) -> bool:
+    """https, or plain http to this machine only (tests, a CRM bridge on the same host)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    return parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS
+
+
+def _check_delivery(organisation: Organisation) -> list[Problem]:
+    """The organisation's escalation address and webhook settings."""
+    problems = []
+    source = organisation.source
+    if organisation.escalation_email and not _EMAIL.match(organisation.escalation_email):
+        problems.append(Problem(source, f"'{organisation.name}': escalation_email '{organisation.escalation_email}' is not a valid e-mail address"))
+    if organisation.handoff and not organisation.general_address:
+        problems.append(Problem(source, f"'{organisation.name}' has no escalation_email or email: handoffs nobody accepts cannot be escalated", WARNING))
+    elif organisation.handoff and organisation.general_address.lower().endswith(_PLACEHOLDER_DOMAIN):
+        problems.append(Problem(source, f"'{organisation.name}': placeholder escalation address must be replaced before going live", WARNING))
+    if organisation.webhook_url:
+        if not _secure_url(organisation.webhook_url):
+            problems.append(Problem(source, f"'{organisation.name}': webhook_url must start with https:// "
+                                            "(http:// only for localhost or 127.0.0.1)"))
+        if not organisation.webhook_secret_env:
+            problems.append(Problem(source, f"'{organisation.name}': webhook_url needs webhook_secret_env (the NAME of the environment variable with the secret)"))
+    if organisation.webhook_secret_env and not _ENV_NAME.match(organisation.webhook_secret_env):
+        problems.append(Problem(source, f"'{organisation.name}': webhook_secret_env must be an environment variable NAME like NOVEL_T_WEBHOOK_SECRET, not the secret itself"))
+    return problems
+
+
+def _check_adviser_channels(adviser: Adviser, organisation: Organisation | None) -> list[Problem]:
+    """Every channel in ``deliver`` is known and has what it needs."""
+    problems = []
+    source = adviser.source
+    if not adviser.deliver:
+        problems.append(Problem(source, f"adviser '{adviser.key}': deliver is empty; write [email] or leave it out"))
+    for channel in adviser.deliver:
+        if channel not in DELIVERY_CHANNELS:
+            problems.append(Problem(source, f"adviser '{adviser.key}': unknown delivery channel '{channel}' (known: {', '.join(DELIVERY_CHANNELS)})"))
+    if len(set(adviser.deliver)) != len(adviser.deliver):
+        problems.append(Problem(source, f"adviser '{adviser.key}': a delivery channel is listed twice"))
+    if "telegram" in adviser.deliver and not adviser.telegram_chat_id:
+        problems.append(Problem(source, f"adviser '{adviser.key}' gets Telegram but has no telegram_chat_id"))
+    if adviser.telegram_chat_id and not _TELEGRAM_CHAT.match(adviser.telegram_chat_id):
+        problems.append(Problem(source, f"adviser '{adviser.key}': telegram_chat_id '{adviser.telegram_chat_id}' is not a chat number or @channel"))
+    if adviser.telegram_chat_id and "telegram" not in adviser.deliver:
+        problems.append(Problem(source, f"adviser '{adviser.key}' has a telegram_chat_id but 'telegram' is not in deliver", WARNING))
+    if "webhook" in adviser.deliver and organisation is not None and not organisation.webhook_url:
+        problems.append(Problem(source, f"adviser '{adviser.key}' gets the webhook but '{organisation.name}' has no webhook_url"))
+    return problems
 
 
 def check(data: ReferralData) -> list[Problem]:
@@ -65,9 +124,11 @@ def check(data: ReferralData) -> list[Problem]:
         problems += _unknown(organisation.needs, needs, "need", organisation.source)
         if organisation.verify:
             problems.append(Problem(organisation.source, f"to verify: {organisation.name}: {organisation.note or 'no note'}", WARNING))
+        problems += _check_delivery(organisation)
     advisers_of = defaultdict(list)
     for adviser in data.advisers:
         advisers_of[adviser.organisation].append(adviser)
+        problems += _check_adviser_channels(adviser, organisations.get(adviser.organisation))
         if not _EMAIL.match(adviser.email):
             problems.append(Problem(adviser.source, f"adviser '{adviser.key}' has no valid e-mail address: '{adviser.email}'"))
         if adviser.placeholder:

@@ -43,11 +43,13 @@ def export_folder(data: ReferralData, folder: Path) -> None:
     advisers: dict[str, list[dict[str, Any]]] = {}
     for a in data.advisers:
         advisers.setdefault(a.organisation, []).append(
-            _clean({"key": a.key, "name": a.name, "email": a.email, "phone": a.phone, "placeholder": a.placeholder}))
+            _clean({"key": a.key, "name": a.name, "email": a.email, "phone": a.phone, "placeholder": a.placeholder,
+                    "deliver": a.deliver, "telegram_chat_id": a.telegram_chat_id}))
     _dump(folder / "organisations.yml", "organisations", [_clean({
         "key": o.key, "name": o.name, "description": o.description, "description_en": o.description_en,
         "website": o.website, "phone": o.phone, "email": o.email, "regions": o.regions, "needs": o.needs,
         "handoff": o.handoff, "response_days": o.response_days, "verify": o.verify, "note": o.note,
+        "escalation_email": o.escalation_email, "webhook_url": o.webhook_url, "webhook_secret_env": o.webhook_secret_env,
         "advisers": advisers.get(o.key, [])}) for o in data.organisations])
     _dump(folder / "programs.yml", "programs", [_clean({
         "key": p.key, "name": p.name, "description": p.description, "description_en": p.description_en,

@@ -170,6 +170,7 @@ SECTOR_SPEC = {
 ADVISER_SPEC = {
     "key": (_text, REQUIRED), "name": (_text, REQUIRED), "email": (_text, REQUIRED),
     "phone": (_text, OPTIONAL), "placeholder": (_flag, OPTIONAL),
+    "deliver": (_keys, OPTIONAL), "telegram_chat_id": (_text, OPTIONAL),
 }
 ORGANISATION_SPEC = {
     "key": (_text, REQUIRED), "name": (_text, REQUIRED), "description": (_text, REQUIRED),
@@ -177,6 +178,7 @@ ORGANISATION_SPEC = {
     "needs": (_keys, REQUIRED), "handoff": (_flag, OPTIONAL), "response_days": (_count, OPTIONAL),
     "phone": (_text, OPTIONAL), "email": (_text, OPTIONAL), "verify": (_flag, OPTIONAL),
     "note": (_text, OPTIONAL), "advisers": (lambda v: v, OPTIONAL),
+    "escalation_email": (_text, OPTIONAL), "webhook_url": (_text, OPTIONAL), "webhook_secret_env": (_text, OPTIONAL),
 }
 PROGRAM_SPEC = {
     "key": (_text, REQUIRED), "name": (_text, REQUIRED), "description": (_text, REQUIRED),

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Base
+from bot.schema import add_missing_columns
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,8 +58,9 @@ def dispose_engines() -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables; existing tables and rows are left alone."""
+    """Create missing tables and add columns that a database of an older version lacks; rows are left alone."""
     Base.metadata.create_all(engine)
+    add_missing_columns(engine, Base.metadata)
 
 
 @contextmanager

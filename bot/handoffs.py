@@ -1,14 +1,15 @@
-"""Storing a handoff (with the entrepreneur's consent), listing handoffs, erasing a person's data,
-and the summary text an adviser reads."""
+"""Storing a handoff (with the entrepreneur's consent) together with its deliveries, the adviser's
+status changes (accepted, contacted, closed with an outcome), reassigning, listing and erasing."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from bot.models import AdviserAssignmentRow, HandoffRow, IntakeRecordRow
+from bot import outbox
+from bot.models import AdviserAssignmentRow, HandoffRow, IntakeRecordRow, OutboxRow
 from bot.places import Location
 from bot.referral_data import Adviser, Organisation
 
@@ -36,11 +37,12 @@ class HandoffRequest:
     contact_name: str | None = None
     contact_email: str | None = None
     contact_phone: str | None = None
+    company_name: str | None = None
     consent_at: datetime = field(default_factory=utcnow)
 
 
 def record_handoff(session: Session, request: HandoffRequest) -> HandoffRow:
-    """Store the handoff and note the adviser's assignment, in the caller's transaction."""
+    """Store the handoff, note the adviser's assignment and queue its deliveries, in the caller's transaction."""
     row = HandoffRow(
         conversation_id=request.conversation_id,
         organisation_key=request.organisation.key,
@@ -59,22 +61,29 @@ def record_handoff(session: Session, request: HandoffRequest) -> HandoffRow:
         contact_name=request.contact_name,
         contact_email=request.contact_email,
         contact_phone=request.contact_phone,
+        company_name=request.company_name,
         consent_text=request.consent_text,
         consent_at=request.consent_at,
         channel=request.channel,
         language=request.language,
-        status="new",
+        status=NEW,
+        assignment=1,
         created_at=utcnow(),
     )
     session.add(row)
-    assignment = session.get(AdviserAssignmentRow, request.adviser.key)
-    if assignment is None:
-        session.add(AdviserAssignmentRow(adviser_key=request.adviser.key, last_assigned_at=row.created_at, assigned_count=1))
-    else:
-        assignment.last_assigned_at = row.created_at
-        assignment.assigned_count += 1
+    _note_assignment(session, request.adviser.key, row.created_at)
     session.flush()
+    outbox.queue_handoff_deliveries(session, row, request.adviser, row.created_at)
     return row
+
+
+def _note_assignment(session: Session, adviser_key: str, when: datetime) -> None:
+    assignment = session.get(AdviserAssignmentRow, adviser_key)
+    if assignment is None:
+        session.add(AdviserAssignmentRow(adviser_key=adviser_key, last_assigned_at=when, assigned_count=1))
+    else:
+        assignment.last_assigned_at = when
+        assignment.assigned_count += 1
 
 
 def record_intake(session: Session, *, outcome: str, region: str | None = None, municipality: str | None = None,
@@ -86,10 +95,13 @@ def record_intake(session: Session, *, outcome: str, region: str | None = None, 
                                 channel=channel, language=language, created_at=utcnow()))
 
 
+TIME_COLUMNS = ("created_at", "consent_at", "accepted_at", "contacted_at", "closed_at", "escalated_at", "purged_at")
+
+
 def handoff_as_dict(row: HandoffRow) -> dict:
     """Every column, times in ISO 8601, plus ``organization`` and ``adviser`` as readers expect them."""
     data = {column.name: getattr(row, column.name) for column in HandoffRow.__table__.columns}
-    for key in ("created_at", "consent_at"):
+    for key in TIME_COLUMNS:
         data[key] = data[key].isoformat() if data[key] else None
     data["organization"] = row.organisation_name
     data["adviser"] = row.adviser_name
@@ -101,6 +113,75 @@ def list_handoffs(session: Session) -> list[HandoffRow]:
 
 
 def erase_conversation(session: Session, conversation_id: str) -> int:
-    """Remove every handoff (and so all personal data) stored for one conversation; return how many."""
-    result = session.execute(delete(HandoffRow).where(HandoffRow.conversation_id == conversation_id))
+    """Remove every handoff of one conversation and everything queued for them; return how many handoffs.
+
+    Whoever received a summary or escalation (or is receiving one right now) gets a withdrawal notice
+    (handoff number only): the adviser, or the organisation's general address.
+    Rasa's tracker store is separate: ``bot.privacy`` erases it too.
+    """
+    ids = select(HandoffRow.id).where(HandoffRow.conversation_id == conversation_id)
+    outbox.queue_withdrawals(session, list(session.execute(ids).scalars()), utcnow())
+    session.execute(delete(OutboxRow).where(or_(OutboxRow.handoff_id.in_(ids), OutboxRow.conversation_id == conversation_id))
+                    .execution_options(synchronize_session=False))
+    result = session.execute(delete(HandoffRow).where(HandoffRow.conversation_id == conversation_id)
+                             .execution_options(synchronize_session=False))
     return result.rowcount or 0
+
+
+# -- the adviser's side ----------------------------------------------------------------------------
+
+NEW, ACCEPTED, CONTACTED, CLOSED = "new", "accepted", "contacted", "closed"
+OUTCOMES = ("helped", "referred_on", "not_reachable", "no_match")
+STEPS = {"accept": ACCEPTED, "contacted": CONTACTED, "closed": CLOSED}
+_ORDER = (NEW, ACCEPTED, CONTACTED, CLOSED)
+
+
+class HandoffGone(LookupError):
+    """The handoff does not exist any more (erased or purged)."""
+
+
+def advance(session: Session, handoff_id: int, step: str, *, outcome: str | None = None,
+            now: datetime | None = None) -> tuple[HandoffRow, bool]:
+    """Move a handoff forward (accept, contacted, closed); return the row and whether anything changed.
+
+    A status never moves back: accepting a handoff that is already contacted changes nothing.
+    Closing needs one of ``OUTCOMES``.
+    """
+    now = now or utcnow()
+    row = session.get(HandoffRow, handoff_id, with_for_update=True)
+    if row is None or row.purged_at is not None:
+        raise HandoffGone(handoff_id)
+    target = STEPS[step]
+    if step == "closed" and outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    if _ORDER.index(row.status) >= _ORDER.index(target):
+        return row, False
+    row.accepted_at = row.accepted_at or now
+    if step == "contacted":
+        row.contacted_at = now
+    if target == CLOSED:
+        row.closed_at = now
+        row.outcome = outcome
+        outbox.cancel_open_summaries(session, row.id, "handoff closed")
+    row.status = target
+    return row, True
+
+
+def reassign(session: Session, handoff_id: int, adviser: Adviser, organisation: Organisation) -> HandoffRow:
+    """Give a handoff to another adviser: the old links stop working, the new adviser gets the summary."""
+    row = session.get(HandoffRow, handoff_id, with_for_update=True)
+    if row is None or row.purged_at is not None:
+        raise HandoffGone(handoff_id)
+    if row.status == CLOSED:
+        raise ValueError("a closed handoff cannot be reassigned")
+    now = utcnow()
+    outbox.cancel_open_summaries(session, row.id, "reassigned")
+    row.adviser_key, row.adviser_name, row.adviser_email = adviser.key, adviser.name, adviser.email
+    row.organisation_key, row.organisation_name = organisation.key, organisation.name
+    row.assignment += 1
+    row.status, row.accepted_at, row.contacted_at, row.escalated_at = NEW, None, None, None
+    row.assigned_at = now  # the two working days before escalation count from here
+    _note_assignment(session, adviser.key, now)
+    session.flush()
+    outbox.queue_summary(session, row, adviser, now)
+    return row

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -68,6 +68,9 @@ class OrganisationRow(Base):
     verify = Column(Boolean, nullable=False)
     note = Column(Text)
     position = Column(Integer, nullable=False)
+    escalation_email = Column(String(200))
+    webhook_url = Column(String(500))
+    webhook_secret_env = Column(String(100))
 
 
 class AdviserRow(Base):
@@ -79,6 +82,8 @@ class AdviserRow(Base):
     phone = Column(String(40))
     placeholder = Column(Boolean, nullable=False)
     position = Column(Integer, nullable=False)
+    deliver = Column(JSON)  # channels: email, telegram, webhook; empty means e-mail only
+    telegram_chat_id = Column(String(40))
 
 
 class AdviserAssignmentRow(Base):
@@ -174,8 +179,45 @@ class HandoffRow(Base):
     consent_at = Column(DateTime)
     channel = Column(String(40), nullable=False)
     language = Column(String(5), nullable=False)
-    status = Column(String(20), nullable=False, default="new")
+    status = Column(String(20), nullable=False, default="new")  # new, accepted, contacted, closed
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    company_name = Column(String(200))
+    accepted_at = Column(DateTime)
+    contacted_at = Column(DateTime)
+    closed_at = Column(DateTime)
+    outcome = Column(String(30))  # helped, referred_on, not_reachable, no_match
+    escalated_at = Column(DateTime)
+    assignment = Column(Integer, nullable=False, default=1, server_default="1")  # 1 + number of reassignments
+    assigned_at = Column(DateTime)  # set by a reassignment; else the adviser got it at created_at
+    purged_at = Column(DateTime)
+
+
+class OutboxRow(Base):
+    """One message to send (or one tracker erasure to do), queued in the same transaction as its cause.
+
+    ``idempotency_key`` is unique, so queuing twice is impossible; the worker claims a row by moving
+    it to ``sending`` with ``claimed_at`` before it sends, so two workers never send the same row at
+    once, and a row whose worker died is taken again only after its lease ran out. ``last_error``
+    holds an error class and code, never an address or a message text.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_outbox_idempotency_key"),)
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key = Column(String(200), nullable=False)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    handoff_ref = Column(Integer)  # a withdrawal names the erased handoff's number, without pointing at a row
+    conversation_id = Column(String(200), index=True)  # only for 'erase' jobs, removed when done
+    kind = Column(String(20), nullable=False)  # summary, confirmation, escalation, withdrawal, erase
+    channel = Column(String(20), nullable=False)  # email, telegram, webhook, tracker
+    recipient = Column(String(60))  # adviser or organisation key; 'entrepreneur' for the confirmation
+    status = Column(String(20), nullable=False, default="pending")  # pending, sending, sent, failed, cancelled
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False)
+    claimed_at = Column(DateTime)
+    sent_at = Column(DateTime)
+    last_error = Column(String(300))
+    created_at = Column(DateTime, nullable=False)
 
 
 class IntakeRecordRow(Base):

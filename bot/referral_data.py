@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 WHOLE_PROVINCE = "overijssel"
+DELIVERY_CHANNELS = ("email", "telegram", "webhook")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class Adviser:
     email: str
     phone: str | None = None
     placeholder: bool = False
+    deliver: tuple[str, ...] = ("email",)  # how the summary reaches this adviser
+    telegram_chat_id: str | None = None
     source: Source | None = _source()
 
 
@@ -84,10 +87,18 @@ class Organisation:
     email: str | None = None
     verify: bool = False
     note: str | None = None
+    escalation_email: str | None = None  # general address for handoffs nobody accepted in time
+    webhook_url: str | None = None  # the organisation's CRM, for advisers with 'webhook' in deliver
+    webhook_secret_env: str | None = None  # NAME of the environment variable with the webhook's HMAC secret
     source: Source | None = _source()
 
     def serves(self, region: str) -> bool:
         return WHOLE_PROVINCE in self.regions or region in self.regions
+
+    @property
+    def general_address(self) -> str | None:
+        """Where escalations go: the escalation address, else the public address."""
+        return self.escalation_email or self.email
 
 
 @dataclass(frozen=True)

@@ -74,12 +74,14 @@ def _rows(data: ReferralData) -> dict[type, list[dict[str, Any]]]:
             {"key": o.key, "name": o.name, "description": o.description, "description_en": o.description_en,
              "website": o.website, "regions": list(o.regions), "needs": list(o.needs), "handoff": o.handoff,
              "response_days": o.response_days, "phone": o.phone, "email": o.email, "verify": o.verify, "note": o.note,
-             "position": i}
+             "position": i, "escalation_email": o.escalation_email, "webhook_url": o.webhook_url,
+             "webhook_secret_env": o.webhook_secret_env}
             for i, o in enumerate(data.organisations)
         ],
         AdviserRow: [
             {"key": a.key, "organisation_key": a.organisation, "name": a.name, "email": a.email,
-             "phone": a.phone, "placeholder": a.placeholder, "position": i}
+             "phone": a.phone, "placeholder": a.placeholder, "position": i, "deliver": list(a.deliver),
+             "telegram_chat_id": a.telegram_chat_id}
             for i, a in enumerate(data.advisers)
         ],
         ProgramRow: [
@@ -175,9 +177,11 @@ def read(session: Session) -> ReferralData:
         sectors=[Sector(s.key, s.label, s.label_en, tuple(s.sbi), tuple(s.keywords), tuple(s.keywords_en))
                  for s in all_of(SectorRow, SectorRow.position)],
         organisations=[Organisation(o.key, o.name, o.description, o.description_en, o.website, tuple(o.regions),
-                                    tuple(o.needs), o.handoff, o.response_days, o.phone, o.email, o.verify, o.note)
+                                    tuple(o.needs), o.handoff, o.response_days, o.phone, o.email, o.verify, o.note,
+                                    o.escalation_email, o.webhook_url, o.webhook_secret_env)
                        for o in all_of(OrganisationRow, OrganisationRow.position)],
-        advisers=[Adviser(a.key, a.organisation_key, a.name, a.email, a.phone, a.placeholder)
+        advisers=[Adviser(a.key, a.organisation_key, a.name, a.email, a.phone, a.placeholder,
+                          tuple(a.deliver or ("email",)), a.telegram_chat_id)
                   for a in all_of(AdviserRow, AdviserRow.position)],
         programs=[Program(p.key, p.name, p.description, p.description_en, tuple(p.regions), tuple(p.needs),
                           tuple(p.sectors), p.organisation_key, p.website, p.min_employees, p.max_employees,
