@@ -69,3 +69,38 @@ wait_for_http() {
   echo "no answer from $url after ${seconds}s" >&2
   return 1
 }
+
+ensure_chromium() {
+  # The widget's browser tests drive Debian's Chromium through Playwright (never a browser that
+  # Playwright downloads). Without root or apt-get those tests are skipped with the reason
+  # (under CI=true they fail).
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "note: /usr/bin/chromium is missing and only root with apt-get can install it here: the browser tests will be skipped" >&2
+    return 0
+  fi
+  echo "== installing Debian's chromium for the browser tests"
+  mkdir -p "$ROOT/var/log"
+  local log="$ROOT/var/log/chromium-install.log"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >"$log" 2>&1 \
+    || { apt-get update -q >>"$log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >>"$log" 2>&1; } \
+    || echo "note: installing chromium failed (see $log): the browser tests will be skipped" >&2
+}
+
+ensure_web_test_tools() {
+  # axe-core for the accessibility scan, pinned in tests/web/package-lock.json; installed again
+  # only when the lock file changed.
+  local dir="$ROOT/tests/web" stamp="$ROOT/tests/web/node_modules/.wegwijzer-lock" wanted
+  wanted="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "note: npm is missing: the accessibility scan will be skipped (install Node.js and npm)" >&2
+    return 0
+  fi
+  echo "== installing the browser test tools (npm ci --prefix tests/web)"
+  if npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null; then
+    echo "$wanted" > "$stamp"
+  else
+    echo "note: npm ci failed: the accessibility scan will be skipped" >&2
+  fi
+}

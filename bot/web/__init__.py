@@ -1,0 +1,1 @@
+"""The website: the chat widget, its demo page and the same-origin proxy to Rasa's REST channel."""
