@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.form_validation import AskingFormValidation
-from bot.contact import clean_name, parse_contact
+from bot.contact import clean_company_name, clean_name, parse_contact
 
 
 class ValidateContactForm(AskingFormValidation):
@@ -17,6 +17,10 @@ class ValidateContactForm(AskingFormValidation):
 
     def validate_contact_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         return {"contact_name": clean_name(str(value or ""))}
+
+    def validate_company_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict:
+        return {"company_name": clean_company_name(str(value or ""))}
 
     def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         return {"consent": value if isinstance(value, bool) else None}

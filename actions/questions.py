@@ -84,5 +84,5 @@ class PlaceQuestion(Question):
 
 QUESTIONS: dict[str, Question] = {question.slot: question for question in (
     NeedQuestion("need"), PlaceQuestion("place"), SectorQuestion("sector"), Question("employees"),
-    Question("request_text"), Question("contact_name"), Question("contact_info"),
+    Question("request_text"), Question("contact_name"), Question("company_name"), Question("contact_info"),
 )}

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import catalog, channel_of, domain_text, in_database, language, safely
 from bot.catalog import last_assigned
+from bot.contact import NO_COMPANY_NAME
 from bot.conversation import contact_channel, facts_from_slots, programs_text, public_contact
 from bot.db import get_engine, session_scope
 from bot.handoffs import HandoffRequest, record_handoff, record_intake
@@ -20,6 +21,12 @@ from bot.size import parse_size
 
 logger = logging.getLogger(__name__)
 INTAKE_SLOTS = ("place", "municipality", "need", "sector", "employees", "request_text")
+CONTACT_SLOTS = ("contact_name", "company_name", "contact_info", "contact_email", "contact_phone", "consent")
+
+
+def company_name(tracker: Tracker) -> str | None:
+    name = tracker.get_slot("company_name")
+    return None if name in (None, NO_COMPANY_NAME) else name
 
 
 async def current_referral(tracker: Tracker) -> Referral:
@@ -88,7 +95,7 @@ class ActionPublicContact(Action):
         dispatcher.utter_message(response="utter_public_contact", organisation=referral.organisation.name,
                                  contact=public_contact(referral.organisation, language(tracker)))
         dispatcher.utter_message(response="utter_anything_else")
-        return [SlotSet(name, None) for name in ("contact_name", "contact_info", "contact_email", "contact_phone", "consent")]
+        return [SlotSet(name, None) for name in CONTACT_SLOTS]
 
 
 class ActionHandoff(Action):
@@ -126,6 +133,7 @@ class ActionHandoff(Action):
             request_text=tracker.get_slot("request_text"),
             programs=[{"name": s.program.name, "reason": s.reason} for s in referral.programs],
             contact_name=tracker.get_slot("contact_name"),
+            company_name=company_name(tracker),
             contact_email=email,
             contact_phone=phone,
         )

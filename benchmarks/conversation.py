@@ -35,6 +35,7 @@ WEGWIJZER_SCRIPT = [
     "We willen onze planningssoftware slimmer maken met AI.",
     "/affirm",
     "Ruben Kuipers",
+    "Kuipers Software",
     "ruben@kuiperssoftware.example",
     "/affirm",
 ]

@@ -6,6 +6,10 @@
     wegwijzer data lookups [--out FILE]
     wegwijzer route --place Goor --need financiering [--sector bouw] [--employees 12] [--json]
     wegwijzer handoffs list [--json]  wegwijzer handoffs show ID
+    wegwijzer handoffs reassign ID --adviser KEY
+    wegwijzer outbox [list|work|retry]  wegwijzer privacy purge|erase   (see bot/cli_delivery.py)
+    wegwijzer web [--port 8000] [--host 127.0.0.1]
+    wegwijzer telegram                (TELEGRAM_BOT_TOKEN; without it: says Telegram is off, exits 0)
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from bot import store
 from bot.catalog import Catalog, CatalogCache, EmptyDatabase, last_assigned
+from bot.cli_delivery import add_commands as add_delivery_commands
 from bot.data_check import check, is_loadable
 from bot.data_export import export_folder
 from bot.data_files import read_folder
@@ -166,7 +171,8 @@ def _cmd_handoffs_list(args: argparse.Namespace) -> int:
         print(json.dumps(handoffs, ensure_ascii=False, indent=2))
         return 0
     for h in handoffs:
-        print(f"{h['created_at'][:16]}  {h['status']:<9} {h['organization']:<32} {h['adviser']:<32} {h['conversation_id']}")
+        status = h["status"] + (f" ({h['outcome']})" if h["outcome"] else "") + (" escalated" if h["escalated_at"] else "")
+        print(f"{h['id']:>5}  {h['created_at'][:16]}  {status:<22} {h['organization']:<32} {h['adviser']:<32} {h['conversation_id']}")
     print(f"{len(handoffs)} handoff(s)")
     return 0
 
@@ -182,6 +188,27 @@ def _cmd_handoffs_show(args: argparse.Namespace) -> int:
         need = next((n for n in CatalogCache(engine).get().data.needs if n.key == row.need), None)
         print(render_summary(row, need.label if need else row.need))
     return 0
+
+
+def _cmd_web(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from bot.web.server import run
+    from bot.web.settings import WebSettings
+
+    try:
+        settings = WebSettings.from_env()
+    except ValueError as exc:
+        print(f"wegwijzer web: {exc}", file=sys.stderr)
+        return 2
+    run(replace(settings, port=args.port or settings.port, host=args.host or settings.host))
+    return 0
+
+
+def _cmd_telegram(_args: argparse.Namespace) -> int:
+    from bot.telegram.runner import main as run_telegram
+
+    return run_telegram()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,6 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
     show = handoffs.add_parser("show", help="the summary an adviser reads")
     show.add_argument("id", type=int)
     show.set_defaults(func=_cmd_handoffs_show)
+    add_delivery_commands(commands, handoffs)
+
+    telegram = commands.add_parser("telegram", help="run the Telegram bridge to Rasa (TELEGRAM_BOT_TOKEN, "
+                                                    "TELEGRAM_API_BASE_URL, RASA_URL or RASA_PORT, TELEGRAM_WEBHOOK_*)")
+    telegram.set_defaults(func=_cmd_telegram)
+
+    web = commands.add_parser("web", help="serve the chat widget, its demo page and the proxy to Rasa "
+                                          "(WEB_PORT, WEB_HOST, RASA_URL or RASA_PORT, WIDGET_ALLOWED_ORIGINS)")
+    web.add_argument("--port", type=int, help="default: WEB_PORT or 8000")
+    web.add_argument("--host", help="default: WEB_HOST or 127.0.0.1")
+    web.set_defaults(func=_cmd_web)
     return parser
 
 

@@ -47,3 +47,25 @@ def clean_name(text: str) -> str | None:
     if not 2 <= len(name) <= 80 or not _NAME.match(name):
         return None
     return name
+
+
+NO_COMPANY_NAME = "-"
+_NO_COMPANY = re.compile(r"^(geen|nee|nog geen|n\.?v\.?t\.?|none|no|not yet|-)\b", re.IGNORECASE)
+_COMPANY_PREFIXES = ("ons bedrijf heet ", "het bedrijf heet ", "mijn bedrijf heet ", "wij heten ", "we heten ",
+                     "bedrijfsnaam: ", "bedrijf: ", "our company is called ", "our company is ", "the company is ",
+                     "it is called ", "company: ")
+MAX_COMPANY_WORDS = 8
+
+
+def clean_company_name(text: str) -> str | None:
+    """The company name as typed; ``NO_COMPANY_NAME`` when there is none ("geen", "nog geen", "none");
+    None when the answer does not look like a name (a sentence, an e-mail address, a button payload)."""
+    name = " ".join((text or "").split())
+    for prefix in _COMPANY_PREFIXES:
+        if name.lower().startswith(prefix):
+            name = name[len(prefix):]
+    if _NO_COMPANY.match(name):
+        return NO_COMPANY_NAME
+    if not 2 <= len(name) <= 100 or name.startswith("/") or "@" in name or len(name.split()) > MAX_COMPANY_WORDS:
+        return None
+    return name

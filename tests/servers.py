@@ -49,6 +49,8 @@ class Assistant:
     @property
     def env(self) -> dict[str, str]:
         return {**os.environ, "DATABASE_URL": f"sqlite:///{self.workdir / 'wegwijzer.db'}",
+                # where the action server finds the conversations it must erase
+                "TRACKER_DATABASE_URL": f"sqlite:///{self.workdir / 'tracker.db'}",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
     @property

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.common
 from actions.contact import ValidateContactForm
-from actions.extract import ActionExtractFacts
+from actions.extract import fact_events
 from actions.intake import ValidateIntakeForm
 from actions.questions import QUESTIONS
 from actions.referral import ActionHandoff, ActionPublicContact, ActionRefer
@@ -86,33 +86,28 @@ def responses(messages: list[dict]) -> list[str]:
 
 def test_one_sentence_fills_four_questions_and_the_request():
     text = "Wij zijn een metaalbedrijf uit Hengelo met 35 man en willen robotiseren met hulp van een expert"
-    events, _ = run(ActionExtractFacts(), tracker(text=text))
+    events = fact_events(tracker(text=text))
     assert slots_of(events) == {"place": "hengelo", "sector": "industrie", "employees": "35", "need": "kennis",
                                 "request_text": text}
-
-
-def test_english_switches_the_language():
-    events, _ = run(ActionExtractFacts(), tracker(text="Hello, we are a software company looking for funding"))
-    assert slots_of(events)["language"] == "en"
 
 
 def test_free_text_answers_are_not_mined_for_facts():
     t = tracker(slots={"need": "kennis"}, text="Onze medewerkers in Zwolle willen een lening", requested="request_text",
                 active_loop="intake_form")
-    assert slots_of(run(ActionExtractFacts(), t)[0]) == {}
+    assert slots_of(fact_events(t)) == {}
 
 
 def test_a_correction_changes_an_earlier_answer_but_a_passing_mention_does_not():
     filled = {"place": "Goor", "municipality": "Hof van Twente"}
     passing = tracker(slots=filled, text="we leveren veel in Almelo", requested="sector", active_loop="intake_form")
-    assert "place" not in slots_of(run(ActionExtractFacts(), passing)[0])
+    assert "place" not in slots_of(fact_events(passing))
     correction = tracker(slots=filled, text="nee, we zitten in Almelo", intent="correct")
-    assert slots_of(run(ActionExtractFacts(), correction)[0])["place"] == "almelo"
+    assert slots_of(fact_events(correction))["place"] == "almelo"
 
 
 def test_the_requested_place_is_taken_from_the_whole_answer():
     t = tracker(text="Hengloo", requested="place", active_loop="intake_form")
-    assert slots_of(run(ActionExtractFacts(), t)[0]) == {"place": "Hengloo"}
+    assert slots_of(fact_events(t)) == {"place": "Hengloo"}
 
 
 # -- the intake form -----------------------------------------------------------------------------
@@ -173,6 +168,20 @@ def test_the_validator_asks_the_next_missing_question_itself():
     assert slots["requested_slot"] == "sector" and said == ["utter_question_sector"]
 
 
+def test_the_validator_reads_the_facts_in_the_answer_itself():
+    t = tracker(slots={"need": "kennis", "place": "Goor"}, text="wij zijn een bouwbedrijf met 12 man",
+                requested="sector", active_loop="intake_form")
+    events, messages = run(ValidateIntakeForm(), t)
+    slots = slots_of(events)
+    assert (slots["sector"], slots["employees"], slots["misses"]) == ("bouw", "12", 0)
+    assert slots["requested_slot"] == "request_text" and responses(messages) == ["utter_question_request_text"]
+
+
+def test_a_side_question_in_english_is_still_left_to_rasa():
+    t = tracker(text="what is Novel-T?", intent="ask_about", requested="sector", active_loop="intake_form")
+    assert run(ValidateIntakeForm(), t) == ([], [])
+
+
 def test_a_side_question_that_fills_nothing_is_left_to_rasa_to_reject():
     events, messages = run(ValidateIntakeForm(), tracker(text="wat is Novel-T?", intent="ask_about", requested="sector",
                                                          active_loop="intake_form"))
@@ -208,9 +217,17 @@ def test_contact_details_are_validated(typed, email, phone):
     assert (slots["contact_email"], slots["contact_phone"]) == (email, phone)
 
 
+def test_after_the_name_the_company_is_asked():
+    t = tracker(slots={"contact_name": "Ruben Kuipers"}, requested="contact_name", active_loop="contact_form")
+    t.events.append({"event": "slot", "name": "contact_name", "value": "Ruben Kuipers"})
+    events, messages = run(ValidateContactForm(), t)
+    assert slots_of(events)["requested_slot"] == "company_name"
+    assert responses(messages) == ["utter_question_company_name"]
+
+
 def test_after_the_contact_details_rasa_asks_for_consent_with_its_own_response():
-    t = tracker(slots={"contact_name": "Ruben", "contact_info": "0612345678"}, requested="contact_info",
-                active_loop="contact_form")
+    t = tracker(slots={"contact_name": "Ruben", "company_name": "-", "contact_info": "0612345678"},
+                requested="contact_info", active_loop="contact_form")
     t.events.append({"event": "slot", "name": "contact_info", "value": "0612345678"})
     events, messages = run(ValidateContactForm(), t)
     assert slots_of(events)["requested_slot"] == "consent" and messages == []
@@ -255,8 +272,9 @@ def test_outside_overijssel_the_referral_is_kvk():
 
 
 def test_handoff_with_consent_is_stored_with_everything_the_adviser_needs():
-    slots = {**INTAKE, "contact_name": "Ruben Kuipers", "contact_info": "ruben@k.example",
-             "contact_email": "ruben@k.example", "consent": True, "organisation_name": "Novel-T"}
+    slots = {**INTAKE, "contact_name": "Ruben Kuipers", "company_name": "Kuipers Software",
+             "contact_info": "ruben@k.example", "contact_email": "ruben@k.example", "consent": True,
+             "organisation_name": "Novel-T"}
     _, messages = run(ActionHandoff(), tracker(slots=slots, sender="conv-42"))
     assert responses(messages) == ["utter_handoff_done", "utter_anything_else"]
     assert messages[0]["days"] == 2 and "ruben@k.example" in messages[0]["channel"]
@@ -264,6 +282,7 @@ def test_handoff_with_consent_is_stored_with_everything_the_adviser_needs():
         (row,) = list_handoffs(session)
         assert (row.conversation_id, row.organisation_name, row.municipality, row.need) == ("conv-42", "Novel-T", "Hof van Twente", "kennis")
         assert row.request_text == INTAKE["request_text"] and row.contact_email == "ruben@k.example"
+        assert row.company_name == "Kuipers Software"
         assert row.consent_text.startswith("Mag ik uw naam, contactgegevens en uw vraag doorsturen naar Novel-T?")
         assert row.channel == "rest" and row.language == "nl" and row.programs
 
@@ -271,12 +290,12 @@ def test_handoff_with_consent_is_stored_with_everything_the_adviser_needs():
 @pytest.mark.parametrize("metadata, channel", [({"channel": "telegram"}, "telegram"), ({"channel": "widget"}, "widget"),
                                                ({"channel": "<script>"}, "rest"), ({}, "rest")])
 def test_the_handoff_names_the_channel_the_bridge_reported(metadata, channel):
-    slots = {**INTAKE, "contact_name": "Ruben", "contact_info": "0612345678", "contact_phone": "0612345678",
-             "consent": True}
+    slots = {**INTAKE, "contact_name": "Ruben", "company_name": "-", "contact_info": "0612345678",
+             "contact_phone": "0612345678", "consent": True}
     run(ActionHandoff(), tracker(slots=slots, metadata=metadata))
     with session_scope(get_engine()) as session:
         (row,) = list_handoffs(session)
-        assert row.channel == channel
+        assert row.channel == channel and row.company_name is None  # "-": the entrepreneur has none
 
 
 def test_without_consent_nothing_is_stored_and_the_public_details_are_given():
@@ -342,3 +361,13 @@ def test_a_broken_database_gives_a_way_forward_not_a_stack_trace(tmp_path, monke
     assert slots_of(events) == {"referral_status": "failed"}, "the dialogue knows the referral failed"
     assert responses(messages) == ["utter_backend_error"]
     assert "Geheim" not in caplog.text and "OSError" in caplog.text
+
+
+def test_when_the_intake_starts_the_first_message_fills_what_it_can():
+    text = "Wij zijn een metaalbedrijf uit Hengelo met 35 man en willen robotiseren"
+    events, messages = run(ValidateIntakeForm(), tracker(text=text, intent="inform"))  # no form active yet
+    slots = slots_of(events)
+    assert (slots["place"], slots["municipality"], slots["sector"], slots["employees"], slots["need"]) == (
+        "Hengelo", "Hengelo", "industrie", "35", "kennis")
+    assert slots["request_text"] == text and slots["requested_slot"] is None, "nothing left to ask"
+    assert messages == []

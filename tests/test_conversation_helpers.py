@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.contact import clean_name, parse_contact
+from bot.contact import NO_COMPANY_NAME, clean_company_name, clean_name, parse_contact
 from bot.conversation import (
     facts_from_slots, inform_payload, need_buttons, place_choice_buttons, place_slots, public_contact, sector_buttons,
 )
@@ -109,3 +109,14 @@ def test_the_committed_lookup_tables_match_the_referral_data(real_data):
     assert committed == lookups_yaml(real_data), "run: wegwijzer data lookups"
     places = yaml.safe_load(committed)["nlu"][0]["examples"]
     assert "- Nijverdal" in places and "- Apeldoorn" in places
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Kuipers Software", "Kuipers Software"),
+    ("ons bedrijf heet Smit Metaal B.V.", "Smit Metaal B.V."),
+    ("geen", NO_COMPANY_NAME), ("nog geen bedrijfsnaam", NO_COMPANY_NAME), ("None yet", NO_COMPANY_NAME),
+    ("anna@devries.example", None), ("/affirm", None), ("x", None),
+    ("wij zijn een klein bedrijf dat kozijnen maakt voor de bouw in Goor", None),
+])
+def test_company_names(typed, expected):
+    assert clean_company_name(typed) == expected

@@ -8,23 +8,11 @@ import uuid
 import pytest
 
 from bot.db import PROJECT_ROOT
-from tests.servers import MODELS, VENV_BIN, Assistant
+from tests.servers import VENV_BIN
 
 pytestmark = pytest.mark.slow
 SHARED_PERSONAS = PROJECT_ROOT.parent / "shared" / "eval" / "personas.yml"
 SIMULATOR = PROJECT_ROOT.parent / "shared" / "eval" / "simulate.py"
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
-    if not list(MODELS.glob("*.tar.gz")):
-        pytest.fail("no trained model in models/: scripts/test trains one before running the tests")
-    running = Assistant(tmp_path_factory.mktemp("assistant"))
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop_all()
 
 
 def texts(messages: list[dict]) -> str:
@@ -54,6 +42,8 @@ def test_a_whole_intake_ends_in_a_stored_handoff(assistant):
     assert "Ontwikkelfonds Cleantech Regio" in texts(reply)
     reply = assistant.say(sender, payload(reply, "Ja"))
     reply = assistant.say(sender, "Erik Nijland")
+    assert "Hoe heet uw bedrijf" in texts(reply)
+    reply = assistant.say(sender, "Nijland Installatietechniek")
     reply = assistant.say(sender, "erik@nijlandinstallatie.example")
     assert "Mag ik uw naam" in texts(reply) and "Ontwikkelfonds Cleantech Regio" in texts(reply)
     reply = assistant.say(sender, payload(reply, "Ja"))
@@ -62,6 +52,7 @@ def test_a_whole_intake_ends_in_a_stored_handoff(assistant):
     assert handoff["organization"] == "Ontwikkelfonds Cleantech Regio"
     assert (handoff["municipality"], handoff["sector"], handoff["employees"], handoff["need"]) == ("Deventer", "bouw", "25", "personeel")
     assert handoff["request_text"] == "Mijn monteurs moeten leren werken met warmtepompen."
+    assert handoff["company_name"] == "Nijland Installatietechniek"
     assert handoff["contact_email"] == "erik@nijlandinstallatie.example" and handoff["channel"] == "rest"
     for log in ("rasa.log", "actions.log"):
         text = (assistant.workdir / log).read_text(encoding="utf-8", errors="replace")
