@@ -299,21 +299,19 @@ class FakeTelegramAPI:
             return copy.deepcopy(message)
 
     async def _api_editmessagereplymarkup(self, params: dict) -> dict:
-        with self._lock:
-            message = self._find(params)
-            if params.get("reply_markup"):
-                _check_markup(params["reply_markup"])
-                message["reply_markup"] = params["reply_markup"]
-            else:
-                message.pop("reply_markup", None)
-            message["edited"] = True
-            return copy.deepcopy(message)
+        return self._edit(params)
 
     async def _api_editmessagetext(self, params: dict) -> dict:
+        return self._edit(params, text=params["text"])
+
+    def _edit(self, params: dict, text: str | None = None) -> dict:
+        """An edit replaces the keyboard (none given: no keyboard) and, for editMessageText, the text."""
         with self._lock:
             message = self._find(params)
-            message["text"] = params["text"]
+            if text is not None:
+                message["text"] = text
             if params.get("reply_markup"):
+                _check_markup(params["reply_markup"])
                 message["reply_markup"] = params["reply_markup"]
             else:
                 message.pop("reply_markup", None)
