@@ -10,8 +10,8 @@ from typing import Any, Awaitable, Callable, TypeVar
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.catalog import Catalog, CatalogCache
-from bot.db import get_engine, init_db
+from wegwijzer.catalog.cache import Catalog, CatalogCache
+from wegwijzer.storage.engine import get_engine, init_db
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.form_validation import AskingFormValidation
-from bot.contact import clean_company_name, clean_name, parse_contact
+from wegwijzer.referral.contact import clean_company_name, clean_name, parse_contact
 
 
 class ValidateContactForm(AskingFormValidation):

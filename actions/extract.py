@@ -2,7 +2,7 @@
 
 The forms' validators call ``fact_events`` on every answer and when a form starts (the first message
 of a conversation starts the intake), so no separate action runs per message; the language comes
-from the NLU (``bot.nlu_language``).
+from the NLU (``wegwijzer.rasa.nlu_language``).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.common import catalog, intent_of
-from bot.understanding import EMPLOYEES, NEED, PLACE, SECTOR, understand
+from wegwijzer.referral.understanding import EMPLOYEES, NEED, PLACE, SECTOR, understand
 
 FACT_SLOTS = (PLACE, SECTOR, EMPLOYEES, NEED)
 # While these are asked, the answer is free text for the adviser, not facts to extract.

@@ -9,10 +9,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import catalog
 from actions.form_validation import AskingFormValidation
-from bot.conversation import place_slots
-from bot.places import FOUND, OUTSIDE
-from bot.size import parse_size
-from bot.text import words
+from wegwijzer.referral.conversation import place_slots
+from wegwijzer.referral.places import FOUND, OUTSIDE
+from wegwijzer.referral.size import parse_size
+from wegwijzer.referral.text import words
 
 MIN_REQUEST_WORDS = 3
 

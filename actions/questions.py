@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import catalog, domain_text, language
-from bot.conversation import (
+from wegwijzer.referral.conversation import (
     need_buttons, place_choice_buttons, public_contact, reachable_organisation, sector_buttons, suggestion_buttons,
 )
 

@@ -10,14 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import catalog, channel_of, domain_text, in_database, language, safely
-from bot.catalog import last_assigned
-from bot.contact import NO_COMPANY_NAME
-from bot.conversation import contact_channel, facts_from_slots, programs_text, public_contact
-from bot.db import get_engine, session_scope
-from bot.handoffs import HandoffRequest, record_handoff, record_intake
-from bot.places import Location
-from bot.routing import REFERRED, Referral
-from bot.size import parse_size
+from wegwijzer.catalog.cache import last_assigned
+from wegwijzer.referral.contact import NO_COMPANY_NAME
+from wegwijzer.referral.conversation import contact_channel, facts_from_slots, programs_text, public_contact
+from wegwijzer.storage.engine import get_engine, session_scope
+from wegwijzer.handoffs.lifecycle import HandoffRequest, record_handoff, record_intake
+from wegwijzer.referral.places import Location
+from wegwijzer.referral.routing import REFERRED, Referral
+from wegwijzer.referral.size import parse_size
 
 logger = logging.getLogger(__name__)
 INTAKE_SLOTS = ("place", "municipality", "need", "sector", "employees", "request_text")

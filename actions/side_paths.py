@@ -10,10 +10,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import catalog, in_database, language, safely
 from actions.questions import offer_human
-from bot.db import get_engine
-from bot.explain import explain, find_referral_name
-from bot.privacy import erase_from_chat, schedule_tracker_erase
-from bot.tracker_events import tracker_engine
+from wegwijzer.storage.engine import get_engine
+from wegwijzer.referral.explain import explain, find_referral_name
+from wegwijzer.handoffs.privacy import erase_from_chat, schedule_tracker_erase
+from wegwijzer.rasa.tracker_store import tracker_engine
 
 PERSONAL_SLOTS = ("contact_name", "company_name", "contact_info", "contact_email", "contact_phone", "consent",
                   "request_text")
@@ -63,7 +63,7 @@ class ActionRestartIntake(Action):
 
 class ActionEraseData(Action):
     """"Verwijder mijn gegevens", confirmed: remove this conversation's handoffs and personal answers at once,
-    and the conversation in Rasa's tracker store right after Rasa saved this turn (``bot.privacy``)."""
+    and the conversation in Rasa's tracker store right after Rasa saved this turn (``wegwijzer.handoffs.privacy``)."""
 
     def name(self) -> str:
         return "action_erase_data"

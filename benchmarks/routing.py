@@ -13,12 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot import store
-from bot.catalog import Catalog
-from bot.data_check import check
-from bot.data_files import read_folder
-from bot.db import get_engine, init_db, session_scope
-from bot.routing import IntakeFacts
+from wegwijzer.catalog import store
+from wegwijzer.catalog.cache import Catalog
+from wegwijzer.catalog.check import check
+from wegwijzer.catalog.files import read_folder
+from wegwijzer.storage.engine import get_engine, init_db, session_scope
+from wegwijzer.referral.routing import IntakeFacts
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "referrals"
 

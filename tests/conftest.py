@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.catalog import Catalog
-from bot.data_check import check
-from bot.data_files import read_folder
-from bot.db import PROJECT_ROOT, dispose_engines
-from bot.problems import errors
+from wegwijzer.catalog.cache import Catalog
+from wegwijzer.catalog.check import check
+from wegwijzer.catalog.files import read_folder
+from wegwijzer.storage.engine import PROJECT_ROOT, dispose_engines
+from wegwijzer.catalog.problems import errors
 
 REFERRAL_DIR = PROJECT_ROOT / "data" / "referrals"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -151,7 +151,7 @@ def delivery_env(monkeypatch, tmp_path) -> dict[str, str]:
 @pytest.fixture
 def loaded_url(database_url) -> str:
     """``database_url`` (SQLite and PostgreSQL) with the real referral data loaded."""
-    from bot.cli import load_folder
+    from wegwijzer.cli.main import load_folder
 
     load_folder(REFERRAL_DIR)
     return database_url
@@ -161,10 +161,10 @@ def store_handoff(place: str = "Goor", need: str = "kennis", *, sender: str = "c
                   contact_name: str = "Erik Nijland", request_text: str = "We willen <robots> & lasrobots gaan gebruiken.",
                   contact_phone: str = "0612345678", engine=None):
     """Route and store a handoff the way ``ActionHandoff`` does; returns the handoff id."""
-    from bot.catalog import CatalogCache
-    from bot.db import get_engine, session_scope
-    from bot.handoffs import HandoffRequest, record_handoff
-    from bot.routing import IntakeFacts
+    from wegwijzer.catalog.cache import CatalogCache
+    from wegwijzer.storage.engine import get_engine, session_scope
+    from wegwijzer.handoffs.lifecycle import HandoffRequest, record_handoff
+    from wegwijzer.referral.routing import IntakeFacts
 
     engine = engine or get_engine()
     referral = CatalogCache(engine, check_seconds=0).get().router.route(IntakeFacts(place=place, need=need))

@@ -11,8 +11,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.db import PROJECT_ROOT
-from bot.rasa_endpoints import write_endpoints
+from wegwijzer.storage.engine import PROJECT_ROOT
+from wegwijzer.rasa.endpoints import write_endpoints
 
 VENV_BIN = Path(sys.executable).parent
 MODELS = PROJECT_ROOT / "models"

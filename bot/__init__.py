@@ -1,1 +1,0 @@
-"""Wegwijzer Overijssel: referral database, routing, handoff and channels."""

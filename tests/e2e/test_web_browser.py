@@ -1,0 +1,369 @@
+"""The chat widget in a real browser (Debian's Chromium, driven by Playwright) against the real
+servers: the action server, the Rasa server (tests/servers.py) and the widget's web server.
+
+Screenshots go to var/screenshots/ (desktop and 320 px wide).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from wegwijzer.storage.engine import PROJECT_ROOT
+from tests.servers import VENV_BIN, Assistant, free_port, wait_for
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = PROJECT_ROOT / "tests" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+STATIC = PROJECT_ROOT / "wegwijzer" / "web" / "static"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 320, "height": 640}
+REPLY_TIMEOUT_MS = 60_000
+
+FOCUSED = """() => {
+  const active = document.querySelector('wegwijzer-chat').shadowRoot.activeElement;
+  return active ? {tag: active.tagName.toLowerCase(), text: active.textContent.trim(),
+                   label: active.getAttribute('aria-label'), outline: getComputedStyle(active).outlineStyle} : null;
+}"""
+SESSION_ID = """() => {
+  const key = Object.keys(sessionStorage).find(k => k.startsWith('wegwijzer-widget'));
+  return key ? JSON.parse(sessionStorage.getItem(key)).session : null;
+}"""
+
+
+def require(path: Path, why: str) -> None:
+    """Skip with the reason on a machine without it; under CI=true the set-up should have installed it."""
+    if path.exists():
+        return
+    message = f"{path} is missing: {why}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: scripts/test installs it)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def site(assistant) -> str:
+    """The widget's web server (``wegwijzer web``) in front of the assistant: the demo page's URL."""
+    port = free_port()
+    env = {**assistant.env, "RASA_URL": assistant.url, "WEB_PORT": str(port)}
+    with open(assistant.workdir / "web.log", "ab") as log:
+        process = subprocess.Popen([VENV_BIN / "wegwijzer", "web"], cwd=PROJECT_ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    assistant.processes["web"] = process
+    wait_for(f"http://127.0.0.1:{port}/health", 60, process)
+    return f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(CHROMIUM, "install Debian's chromium (scripts/test does: apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport=DESKTOP, locale="nl-NL", bypass_csp=True)
+    opened = context.new_page()
+    opened.set_default_timeout(REPLY_TIMEOUT_MS)
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.dialogs, opened.errors = dialogs, errors
+    opened.goto(site)
+    yield opened
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# ---------- helpers: what a user sees and does ----------
+
+def widget(page):
+    return page.locator("wegwijzer-chat")
+
+
+def log(page):
+    return widget(page).locator(".ww-log")
+
+
+def open_chat(page) -> None:
+    widget(page).get_by_role("button", name="Chat met Wegwijzer").click()
+    expect_bot(page, "computerprogramma", since=0)
+
+
+def bot_count(page) -> int:
+    return log(page).locator(".ww-msg-bot").count()
+
+
+def expect_bot(page, text: str, since: int) -> None:
+    """Wait until an assistant message after the first ``since`` ones says ``text``."""
+    page.wait_for_function("""([since, text]) => [...document.querySelector('wegwijzer-chat').shadowRoot
+        .querySelectorAll('.ww-msg-bot')].slice(since).some(m => m.textContent.includes(text))""", arg=[since, text])
+
+
+def choose(page, title: str, then: str) -> None:
+    since = bot_count(page)
+    log(page).get_by_role("button", name=title, exact=True).click()
+    expect_bot(page, then, since)
+
+
+def say(page, text: str, then: str) -> None:
+    since = bot_count(page)
+    widget(page).get_by_label("Uw bericht").fill(text)
+    widget(page).get_by_label("Uw bericht").press("Enter")
+    expect_bot(page, then, since)
+
+
+def focused(page) -> dict | None:
+    return page.evaluate(FOCUSED)
+
+
+def handoff_for(assistant: Assistant, session: str) -> dict:
+    matching = [h for h in assistant.handoffs() if h["conversation_id"] == f"web-{session}"]  # the server names it
+    assert len(matching) == 1, f"expected one handoff for the widget's session, got {matching}"
+    return matching[0]
+
+
+def screenshot(page, name: str) -> None:
+    page.wait_for_function("""() => {  // the log has finished scrolling to its newest message
+      const log = document.querySelector('wegwijzer-chat').shadowRoot.querySelector('.ww-log');
+      return log.scrollHeight - log.clientHeight - log.scrollTop < 2;
+    }""")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+# ---------- the tests ----------
+
+def test_a_whole_intake_with_a_reload_ends_in_a_stored_handoff(page, assistant):
+    open_chat(page)
+    assert focused(page)["tag"] == "textarea", "opening the chat puts the focus in the input"
+    choose(page, "Kennis en innovatie", then="plaats")
+    say(page, "Enschede", then="sector")
+    session = page.evaluate(SESSION_ID)
+    before = log(page).inner_text()
+
+    page.reload()
+    widget(page).locator(".ww-panel").wait_for(state="visible")  # the open chat stays open after a reload
+    assert log(page).inner_text() == before, "the transcript is restored"
+    assert page.evaluate(SESSION_ID) == session
+
+    choose(page, "Industrie en productie", then="medewerkers")
+    choose(page, "10-49", then="zinnen")
+    say(page, "Wij willen onze productielijn slimmer maken met sensoren en data.", then="contact")
+    screenshot(page, "desktop-referral")
+    choose(page, "Ja, graag", then="naam")
+    say(page, "Anna de Vries", then="bedrijf")
+    say(page, "De Vries Metaal", then="e-mailadres")
+    say(page, "anna@devriesmetaal.example", then="Mag ik")
+    choose(page, "Ja, dat mag", then="werkdagen")
+    assert not log(page).get_by_role("button").count(), "answered buttons are gone"
+    screenshot(page, "desktop-handoff")
+
+    handoff = handoff_for(assistant, session)
+    assert (handoff["municipality"], handoff["need"], handoff["employees"]) == ("Enschede", "kennis", "10-49")
+    assert handoff["request_text"] == "Wij willen onze productielijn slimmer maken met sensoren en data."
+    assert handoff["contact_email"] == "anna@devriesmetaal.example" and handoff["company_name"] == "De Vries Metaal"
+    web_log = (assistant.workdir / "web.log").read_text(encoding="utf-8", errors="replace")
+    assert "Vries" not in web_log and "devriesmetaal" not in web_log and session not in web_log
+
+    widget(page).get_by_role("button", name="Nieuw gesprek").click()
+    expect_bot(page, "computerprogramma", since=0)
+    assert page.evaluate(SESSION_ID) != session, "a new conversation has a new session id"
+    assert "Anna de Vries" not in log(page).inner_text()
+    assert handoff["channel"] == "widget", "the widget's channel reaches the stored handoff"
+
+
+def test_the_rasa_server_stopping_mid_conversation_loses_nothing(page, assistant):
+    open_chat(page)
+    choose(page, "Personeel en opleiding", then="plaats")
+    assistant.stop("rasa")
+    try:
+        widget(page).get_by_label("Uw bericht").fill("Zwolle")
+        widget(page).get_by_role("button", name="Versturen").click()
+        alert = widget(page).get_by_role("alert")
+        alert.filter(has_text="niet bereikbaar").wait_for()
+        assert [alert.get_by_role("link", name=name).get_attribute("href")
+                for name in ("038 499 88 99", "postbus@overijssel.nl")] == ["tel:0384998899", "mailto:postbus@overijssel.nl"]
+        assert "Zwolle" in log(page).locator(".ww-msg-user").last.inner_text()
+        assert "Niet verstuurd" in log(page).locator(".ww-msg-user").last.inner_text()
+        screenshot(page, "desktop-unreachable")
+        alert.get_by_role("button", name="Opnieuw versturen").click()
+        alert.filter(has_text="niet bereikbaar").wait_for()  # still down: the same message, nothing lost
+    finally:
+        assistant.start_rasa()
+    since = bot_count(page)
+    widget(page).get_by_role("button", name="Opnieuw versturen").click()
+    expect_bot(page, "sector", since)
+    assert "Niet verstuurd" not in log(page).inner_text()
+    assert log(page).locator(".ww-msg-user").filter(has_text="Zwolle").count() == 1, "sent once, not twice"
+    assert not widget(page).get_by_role("alert").inner_text()
+
+
+def test_keyboard_only_intake(page, assistant):
+    for _ in range(30):  # from the top of the page to the launcher with Tab only
+        page.keyboard.press("Tab")
+        if (focused(page) or {}).get("text") == "Chat met Wegwijzer":
+            break
+    else:
+        pytest.fail("the launcher cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    expect_bot(page, "computerprogramma", since=0)
+    assert focused(page)["tag"] == "textarea"
+
+    page.keyboard.press("Escape")
+    assert not widget(page).locator(".ww-panel").is_visible(), "Escape closes the chat"
+    assert focused(page)["text"] == "Chat met Wegwijzer", "closing gives the focus back to the launcher"
+    page.keyboard.press("Enter")
+    assert focused(page)["tag"] == "textarea"
+
+    def press_button(title: str, then: str) -> None:
+        for _ in range(25):  # the newest buttons are just before the input: Shift+Tab back to them
+            page.keyboard.press("Shift+Tab")
+            now = focused(page)
+            if now and now["tag"] == "button" and now["text"] == title:
+                assert now["outline"] != "none", "keyboard focus is visible"
+                since = bot_count(page)
+                page.keyboard.press("Enter")
+                expect_bot(page, then, since)
+                assert focused(page)["tag"] == "textarea", "after an answer the focus is back in the input"
+                return
+        pytest.fail(f"no button {title!r} reachable with Shift+Tab")
+
+    def type_line(text: str, then: str) -> None:
+        since = bot_count(page)
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+        expect_bot(page, then, since)
+
+    press_button("Personeel en opleiding", then="plaats")
+    type_line("Almelo", then="sector")
+    press_button("ICT en software", then="medewerkers")
+    press_button("2-9", then="zinnen")
+    type_line("Onze ontwikkelaars moeten leren werken met nieuwe programmeertalen.", then="contact")
+    press_button("Ja, graag", then="naam")
+    type_line("Pieter Jansen", then="bedrijf")
+    type_line("geen", then="e-mailadres")
+    type_line("pieter@jansensoftware.example", then="Mag ik")
+    press_button("Ja, dat mag", then="werkdagen")
+
+    handoff = handoff_for(assistant, page.evaluate(SESSION_ID))
+    assert (handoff["municipality"], handoff["need"], handoff["sector"]) == ("Almelo", "personeel", "ict")
+
+
+def test_accessibility_scan_has_no_serious_or_critical_violations(page, browser, site):
+    require(AXE, "run 'npm ci --prefix tests/web' (scripts/test does)")
+    page.add_script_tag(path=str(AXE))
+    found = {"closed": axe_problems(page)}
+    open_chat(page)
+    found["open, with answer buttons"] = axe_problems(page)
+    widget(page).get_by_label("Uw bericht").fill("x" * 2100)
+    widget(page).get_by_label("Uw bericht").press("Enter")
+    widget(page).get_by_role("alert").filter(has_text="te lang").wait_for()
+    found["message too long"] = axe_problems(page)
+
+    phone = browser.new_context(viewport=PHONE, bypass_csp=True).new_page()
+    phone.goto(site)
+    phone.add_script_tag(path=str(AXE))
+    open_chat(phone)
+    found["320 px"] = axe_problems(phone)
+    phone.context.close()
+    assert not any(found.values()), json.dumps(found, indent=2, ensure_ascii=False)
+
+
+def axe_problems(page) -> list[dict]:
+    result = page.evaluate("""async () => {
+      // Scan what the user sees once the panel has faded in (160 ms): half-way through the fade
+      // every colour is lighter, which is not the contrast anyone reads.
+      const root = document.querySelector('wegwijzer-chat').shadowRoot;
+      await Promise.all(root.getAnimations()
+        .filter(a => a.effect.getComputedTiming().iterations !== Infinity).map(a => a.finished));
+      const r = await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']});
+      return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
+    }""")
+    return result
+
+
+def test_html_in_a_message_is_shown_as_text_and_the_counter_warns(page):
+    open_chat(page)
+    count = bot_count(page)
+    page.evaluate("""() => {
+      const typing = document.querySelector('wegwijzer-chat').shadowRoot.querySelector('.ww-typing');
+      window.typingSeen = [];
+      new MutationObserver(() => window.typingSeen.push(typing.textContent)).observe(typing, {childList: true, subtree: true});
+    }""")
+    widget(page).get_by_label("Uw bericht").fill("<img src=x onerror=alert(1)>")
+    widget(page).get_by_label("Uw bericht").press("Enter")
+    page.wait_for_function(f"() => document.querySelector('wegwijzer-chat').shadowRoot"
+                           f".querySelectorAll('.ww-msg-bot').length > {count}")
+    user = log(page).locator(".ww-msg-user .ww-bubble").last
+    assert user.text_content() == "U: <img src=x onerror=alert(1)>"
+    assert not widget(page).locator("img").count() and not page.dialogs
+    assert any("typt een antwoord" in seen for seen in page.evaluate("window.typingSeen")), "a typing indicator showed"
+    say(page, "javascript:alert(2) kijk op https://example.org/a?b=<b>c</b> of bel 038 499 88 99", then="")
+    links = log(page).locator(".ww-msg-user").last.locator("a")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        "https://example.org/a?b=", "tel:0384998899"], "only http(s), mailto and tel links"
+    assert not widget(page).locator("b, img, [onerror]").count() and not page.dialogs
+
+    box = widget(page).get_by_label("Uw bericht")
+    box.fill("a" * 1900)
+    assert widget(page).locator(".ww-counter").inner_text() == "1900 van 2000 tekens"
+    box.fill("a" * 1999 + "<b>")
+    assert "2002 van 2000 tekens: te lang" in widget(page).locator(".ww-counter").inner_text()
+    box.press("Enter")
+    widget(page).get_by_role("alert").filter(has_text="te lang").wait_for()
+    assert box.input_value() == "a" * 1999 + "<b>", "a message that is too long stays in the input"
+
+
+def test_phone_width_zoom_and_english(browser, site):
+    context = browser.new_context(viewport=PHONE, bypass_csp=True, reduced_motion="reduce")
+    phone = context.new_page()
+    phone.goto(site)
+    open_chat(phone)
+    assert widget(phone).locator(".ww-panel").evaluate("panel => getComputedStyle(panel).animationName") == "none", \
+        "no animation when the user asks for reduced motion"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling"
+    panel = widget(phone).locator(".ww-panel").bounding_box()
+    assert panel["x"] >= 0 and panel["x"] + panel["width"] <= PHONE["width"]
+    assert widget(phone).get_by_label("Uw bericht").is_visible()
+    assert widget(phone).get_by_role("button", name="Versturen").is_visible()
+    assert widget(phone).get_by_role("button", name="Chat sluiten").is_visible()
+    screenshot(phone, "phone-320-open")
+    choose(phone, "Personeel en opleiding", then="plaats")
+    screenshot(phone, "phone-320-buttons")
+    context.close()
+
+    zoomed = browser.new_context(viewport={"width": 640, "height": 400}, device_scale_factor=2)  # 1280x800 at 200%
+    page = zoomed.new_page()
+    page.goto(site)
+    open_chat(page)
+    for control in (widget(page).get_by_label("Uw bericht"), widget(page).get_by_role("button", name="Versturen"),
+                    widget(page).get_by_role("button", name="Chat sluiten")):
+        box = control.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 400, "every control fits at 200% zoom"
+    screenshot(page, "desktop-200-percent")
+    zoomed.close()
+
+    english = browser.new_context(viewport=DESKTOP).new_page()
+    english.goto(f"{site}health")  # the same origin, with an English page around the widget
+    demo = (STATIC / "demo.html").read_text(encoding="utf-8")
+    english.set_content(demo.replace('<html lang="nl">', '<html lang="en">').replace(' data-lang="nl"', ""))
+    launcher = widget(english).get_by_role("button", name="Chat with Wegwijzer")
+    launcher.click()
+    assert widget(english).get_by_label("Your message").is_visible()
+    english.context.close()

@@ -1,0 +1,373 @@
+"""Every custom action and validator, run against a real (SQLite) referral database with Tracker fixtures."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.common
+from actions.contact import ValidateContactForm
+from actions.extract import fact_events
+from actions.intake import ValidateIntakeForm
+from actions.questions import QUESTIONS
+from actions.referral import ActionHandoff, ActionPublicContact, ActionRefer
+from actions.side_paths import ActionEraseData, ActionExplain, ActionHumanContact, ActionRestartIntake
+from wegwijzer.cli.main import load_folder
+from wegwijzer.storage.engine import PROJECT_ROOT, dispose_engines, get_engine, session_scope
+from wegwijzer.handoffs.lifecycle import list_handoffs
+from wegwijzer.storage.tables import IntakeRecordRow
+from tests.conftest import REFERRAL_DIR
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+INTAKE = {"need": "kennis", "place": "Goor", "municipality": "Hof van Twente", "region": "twente",
+          "region_name": "Twente", "sector": "industrie", "employees": "35",
+          "request_text": "We willen onze productie robotiseren en zoeken kennis."}
+
+
+@pytest.fixture(scope="module")
+def loaded_database(tmp_path_factory) -> Path:
+    """The referral data loaded once; each test gets its own copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "referrals.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", f"sqlite:///{path}")
+        load_folder(REFERRAL_DIR)
+        dispose_engines()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def database(loaded_database, tmp_path, monkeypatch):
+    copy = tmp_path / "actions.db"
+    shutil.copyfile(loaded_database, copy)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{copy}")
+    monkeypatch.setattr(actions.common, "_cache", None)
+    yield
+    dispose_engines()
+
+
+def tracker(slots: dict | None = None, text: str = "", intent: str = "inform", entities: list | None = None,
+            active_loop: str | None = None, requested: str | None = None, sender: str = "conv-1",
+            metadata: dict | None = None, latest_action: str = "action_listen") -> Tracker:
+    all_slots = {name: None for name in DOMAIN["slots"]}
+    all_slots.update({"language": "nl", "misses": 0, "requested_slot": requested})
+    all_slots.update(slots or {})
+    return Tracker(sender, all_slots, {"text": text, "intent": {"name": intent, "confidence": 1.0},
+                                       "entities": entities or [], "metadata": metadata or {}},
+                   [{"event": "user", "text": text, "input_channel": "rest"}], False, None,
+                   {"name": active_loop} if active_loop else {}, latest_action)
+
+
+def run(action, t: Tracker) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return events, dispatcher.messages
+
+
+def ask(slot: str, t: Tracker) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = QUESTIONS[slot].ask(dispatcher, t, DOMAIN)
+    return events, dispatcher.messages
+
+
+def slots_of(events: list[dict]) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def responses(messages: list[dict]) -> list[str]:
+    return [m.get("response") for m in messages]
+
+
+# -- extraction ----------------------------------------------------------------------------------
+
+def test_one_sentence_fills_four_questions_and_the_request():
+    text = "Wij zijn een metaalbedrijf uit Hengelo met 35 man en willen robotiseren met hulp van een expert"
+    events = fact_events(tracker(text=text))
+    assert slots_of(events) == {"place": "hengelo", "sector": "industrie", "employees": "35", "need": "kennis",
+                                "request_text": text}
+
+
+def test_free_text_answers_are_not_mined_for_facts():
+    t = tracker(slots={"need": "kennis"}, text="Onze medewerkers in Zwolle willen een lening", requested="request_text",
+                active_loop="intake_form")
+    assert slots_of(fact_events(t)) == {}
+
+
+def test_a_correction_changes_an_earlier_answer_but_a_passing_mention_does_not():
+    filled = {"place": "Goor", "municipality": "Hof van Twente"}
+    passing = tracker(slots=filled, text="we leveren veel in Almelo", requested="sector", active_loop="intake_form")
+    assert "place" not in slots_of(fact_events(passing))
+    correction = tracker(slots=filled, text="nee, we zitten in Almelo", intent="correct")
+    assert slots_of(fact_events(correction))["place"] == "almelo"
+
+
+def test_the_requested_place_is_taken_from_the_whole_answer():
+    t = tracker(text="Hengloo", requested="place", active_loop="intake_form")
+    assert slots_of(fact_events(t)) == {"place": "Hengloo"}
+
+
+# -- the intake form -----------------------------------------------------------------------------
+
+def validate(slots: dict, text: str = "", requested: str = "place", intent: str = "inform") -> tuple[dict, list[str]]:
+    """Run the form validation as Rasa does: the new slot values are set since the last user message."""
+    t = tracker(slots=slots, text=text, intent=intent, requested=requested, active_loop="intake_form")
+    t.events.extend({"event": "slot", "name": k, "value": v} for k, v in slots.items())
+    events, messages = run(ValidateIntakeForm(), t)
+    return slots_of(events), responses(messages)
+
+
+def test_a_typo_in_the_place_is_corrected_and_said():
+    slots, said = validate({"place": "Hengelow"})
+    assert (slots["place"], slots["municipality"], slots["region"]) == ("Hengelo", "Hengelo", "twente")
+    assert said == ["utter_place_corrected", "utter_question_need"]
+    assert slots["misses"] == 0 and slots["requested_slot"] == "need"
+
+
+def test_a_place_outside_ends_the_questions():
+    slots, _ = validate({"place": "Apeldoorn", "need": "kennis"})
+    assert slots["outside_place"] == "Apeldoorn (Gelderland)" and slots["place"] is None
+    assert slots["requested_slot"] is None
+
+
+def test_an_unknown_place_gets_a_suggestion():
+    slots, _ = validate({"place": "Hengloo"})
+    assert slots["place"] is None and slots["misses"] == 1
+    assert slots["place_question"] == {"kind": "suggest", "typed": "Hengloo"}
+    events, messages = ask("place", tracker(slots={"place_question": slots["place_question"], "misses": 1}))
+    assert messages[0]["response"] == "utter_place_suggestion" and messages[0]["suggestion"] == "Hengelo"
+    assert messages[0]["buttons"][0]["payload"] == '/inform{"place":"Hengelo Hengelo"}'
+
+
+def test_a_name_in_two_regions_offers_a_choice():
+    slots, _ = validate({"place": "Kloosterhaar"})
+    _, messages = ask("place", tracker(slots={"place_question": slots["place_question"]}))
+    assert {b["title"] for b in messages[0]["buttons"]} == {"Kloosterhaar (gemeente Twenterand)",
+                                                             "Kloosterhaar (gemeente Hardenberg)"}
+
+
+def test_an_answer_that_fits_nowhere_counts_as_a_miss_but_a_side_question_does_not():
+    slots, _ = validate({"place": "Goor", "municipality": "Hof van Twente", "misses": 1}, text="weet ik niet",
+                        requested="sector")
+    assert slots["misses"] == 2
+    slots, _ = validate({}, text="wat is Novel-T?", requested="sector", intent="ask_about")
+    assert "misses" not in slots
+
+
+def test_after_two_misses_a_human_is_offered_with_the_question_in_other_words():
+    _, messages = ask("sector", tracker(slots={"misses": 2}))
+    assert responses(messages) == ["utter_question_sector_again", "utter_general_contact"]
+    assert len(messages[0]["buttons"]) == 10
+
+
+def test_the_validator_asks_the_next_missing_question_itself():
+    slots, said = validate({"place": "Goor", "need": "kennis"}, text="Goor")
+    assert slots["requested_slot"] == "sector" and said == ["utter_question_sector"]
+
+
+def test_the_validator_reads_the_facts_in_the_answer_itself():
+    t = tracker(slots={"need": "kennis", "place": "Goor"}, text="wij zijn een bouwbedrijf met 12 man",
+                requested="sector", active_loop="intake_form")
+    events, messages = run(ValidateIntakeForm(), t)
+    slots = slots_of(events)
+    assert (slots["sector"], slots["employees"], slots["misses"]) == ("bouw", "12", 0)
+    assert slots["requested_slot"] == "request_text" and responses(messages) == ["utter_question_request_text"]
+
+
+def test_a_side_question_in_english_is_still_left_to_rasa():
+    t = tracker(text="what is Novel-T?", intent="ask_about", requested="sector", active_loop="intake_form")
+    assert run(ValidateIntakeForm(), t) == ([], [])
+
+
+def test_a_side_question_that_fills_nothing_is_left_to_rasa_to_reject():
+    events, messages = run(ValidateIntakeForm(), tracker(text="wat is Novel-T?", intent="ask_about", requested="sector",
+                                                         active_loop="intake_form"))
+    assert events == [] and messages == []
+
+
+@pytest.mark.parametrize("active_loop, latest_action", [(None, "action_listen"),  # the form starts
+                                                        ("intake_form", "action_explain")])  # back after a side path
+def test_the_question_is_asked_when_the_form_starts_or_comes_back(active_loop, latest_action):
+    t = tracker(slots={"need": "kennis"}, text="wat is Novel-T?", intent="ask_about", requested="place",
+                active_loop=active_loop, latest_action=latest_action)
+    events, messages = run(ValidateIntakeForm(), t)
+    assert slots_of(events)["requested_slot"] == "place" and responses(messages) == ["utter_question_place"]
+
+
+def test_a_too_short_request_is_asked_again():
+    slots, _ = validate({"request_text": "ja"}, requested="request_text")
+    assert slots["request_text"] is None and slots["misses"] == 1
+
+
+# -- the contact form ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed,email,phone", [
+    ("ruben@kuiperssoftware.example", "ruben@kuiperssoftware.example", None),
+    ("053 123 4567", None, "0531234567"),
+    ("+31 6 12345678", None, "0612345678"),
+    ("mail me op Ruben@Example.nl of bel 06-12345678", "ruben@example.nl", "0612345678"),
+])
+def test_contact_details_are_validated(typed, email, phone):
+    t = tracker(slots={"contact_info": typed}, requested="contact_info", active_loop="contact_form")
+    t.events.append({"event": "slot", "name": "contact_info", "value": typed})
+    slots = slots_of(run(ValidateContactForm(), t)[0])
+    assert (slots["contact_email"], slots["contact_phone"]) == (email, phone)
+
+
+def test_after_the_name_the_company_is_asked():
+    t = tracker(slots={"contact_name": "Ruben Kuipers"}, requested="contact_name", active_loop="contact_form")
+    t.events.append({"event": "slot", "name": "contact_name", "value": "Ruben Kuipers"})
+    events, messages = run(ValidateContactForm(), t)
+    assert slots_of(events)["requested_slot"] == "company_name"
+    assert responses(messages) == ["utter_question_company_name"]
+
+
+def test_after_the_contact_details_rasa_asks_for_consent_with_its_own_response():
+    t = tracker(slots={"contact_name": "Ruben", "company_name": "-", "contact_info": "0612345678"},
+                requested="contact_info", active_loop="contact_form")
+    t.events.append({"event": "slot", "name": "contact_info", "value": "0612345678"})
+    events, messages = run(ValidateContactForm(), t)
+    assert slots_of(events)["requested_slot"] == "consent" and messages == []
+
+
+@pytest.mark.parametrize("typed", ["geen idee", "12345", "ruben@", "bel me maar"])
+def test_invalid_contact_details_are_asked_again(typed):
+    t = tracker(slots={"contact_info": typed}, requested="contact_info", active_loop="contact_form")
+    t.events.append({"event": "slot", "name": "contact_info", "value": typed})
+    slots = slots_of(run(ValidateContactForm(), t)[0])
+    assert slots["contact_info"] is None and slots["misses"] == 1
+
+
+# -- referral and handoff ------------------------------------------------------------------------
+
+def test_the_referral_names_the_organisation_the_reason_and_programs():
+    events, messages = run(ActionRefer(), tracker(slots=INTAKE))
+    assert slots_of(events) == {"referral_status": "referred", "organisation_name": "Novel-T"}
+    assert responses(messages)[0] == "utter_referral" and messages[0]["organisation"] == "Novel-T"
+    assert "Twente" in messages[0]["reason"]
+    assert responses(messages)[-1] == "utter_ask_want_contact"
+    with session_scope(get_engine()) as session:
+        record = session.query(IntakeRecordRow).one()
+        assert (record.outcome, record.need, record.region, record.size_band) == ("referred", "kennis", "twente", "10-49")
+
+
+def test_a_postcode_answer_is_routed_by_its_municipality_and_kept_for_the_adviser():
+    slots = {**INTAKE, "place": "7461", "municipality": "Rijssen-Holten", "need": "personeel", "contact_name": "Jan",
+             "contact_email": "jan@x.example", "consent": True}
+    events, messages = run(ActionRefer(), tracker(slots=slots))
+    assert slots_of(events)["organisation_name"] == "Twents Fonds voor Vakmanschap"
+    run(ActionHandoff(), tracker(slots=slots, sender="pc"))
+    with session_scope(get_engine()) as session:
+        (row,) = list_handoffs(session)
+        assert (row.place, row.municipality, row.organisation_name) == ("7461", "Rijssen-Holten", "Twents Fonds voor Vakmanschap")
+
+
+def test_outside_overijssel_the_referral_is_kvk():
+    events, messages = run(ActionRefer(), tracker(slots={"outside_place": "Apeldoorn (Gelderland)", "need": "kennis"}))
+    assert slots_of(events) == {"referral_status": "outside"}
+    assert "0800 2117" in messages[0]["reason"]
+
+
+def test_handoff_with_consent_is_stored_with_everything_the_adviser_needs():
+    slots = {**INTAKE, "contact_name": "Ruben Kuipers", "company_name": "Kuipers Software",
+             "contact_info": "ruben@k.example", "contact_email": "ruben@k.example", "consent": True,
+             "organisation_name": "Novel-T"}
+    _, messages = run(ActionHandoff(), tracker(slots=slots, sender="conv-42"))
+    assert responses(messages) == ["utter_handoff_done", "utter_anything_else"]
+    assert messages[0]["days"] == 2 and "ruben@k.example" in messages[0]["channel"]
+    with session_scope(get_engine()) as session:
+        (row,) = list_handoffs(session)
+        assert (row.conversation_id, row.organisation_name, row.municipality, row.need) == ("conv-42", "Novel-T", "Hof van Twente", "kennis")
+        assert row.request_text == INTAKE["request_text"] and row.contact_email == "ruben@k.example"
+        assert row.company_name == "Kuipers Software"
+        assert row.consent_text.startswith("Mag ik uw naam, contactgegevens en uw vraag doorsturen naar Novel-T?")
+        assert row.channel == "rest" and row.language == "nl" and row.programs
+
+
+@pytest.mark.parametrize("metadata, channel", [({"channel": "telegram"}, "telegram"), ({"channel": "widget"}, "widget"),
+                                               ({"channel": "<script>"}, "rest"), ({}, "rest")])
+def test_the_handoff_names_the_channel_the_bridge_reported(metadata, channel):
+    slots = {**INTAKE, "contact_name": "Ruben", "company_name": "-", "contact_info": "0612345678",
+             "contact_phone": "0612345678", "consent": True}
+    run(ActionHandoff(), tracker(slots=slots, metadata=metadata))
+    with session_scope(get_engine()) as session:
+        (row,) = list_handoffs(session)
+        assert row.channel == channel and row.company_name is None  # "-": the entrepreneur has none
+
+
+def test_without_consent_nothing_is_stored_and_the_public_details_are_given():
+    slots = {**INTAKE, "contact_name": "Ruben", "contact_email": "r@k.example", "consent": False}
+    events, messages = run(ActionHandoff(), tracker(slots=slots))
+    assert responses(messages)[0] == "utter_public_contact" and "novelt" in messages[0]["contact"]
+    assert slots_of(events)["contact_email"] is None
+    with session_scope(get_engine()) as session:
+        assert list_handoffs(session) == []
+
+
+def test_no_contact_wanted_gives_public_details():
+    _, messages = run(ActionPublicContact(), tracker(slots=INTAKE))
+    assert messages[0]["organisation"] == "Novel-T"
+
+
+# -- side paths ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,entities,expected", [
+    ("wat is Novel-T?", [], "Novel-T:"),
+    ("wat doet oost nl", [], "Oost NL:"),
+    ("wat is InnovateGO", [{"entity": "referral_name", "value": "innovatego"}], "InnovateGO:"),
+    ("wat is Overijssels Vakmanschap", [], "gestopt"),
+])
+def test_questions_about_organisations_are_answered_from_the_data(text, entities, expected):
+    _, messages = run(ActionExplain(), tracker(text=text, intent="ask_about", entities=entities))
+    assert expected in messages[0]["text"]
+
+
+def test_an_unknown_organisation_is_said_so():
+    _, messages = run(ActionExplain(), tracker(text="wat is de Rabobank", intent="ask_about"))
+    assert responses(messages) == ["utter_explain_unknown"]
+
+
+def test_a_human_contact_is_always_given():
+    _, messages = run(ActionHumanContact(), tracker())
+    assert responses(messages) == ["utter_general_contact"]
+
+
+def test_restart_forgets_answers_but_keeps_the_language():
+    events, _ = run(ActionRestartIntake(), tracker(slots={**INTAKE, "language": "en"}))
+    assert events[0]["event"] == "reset_slots" and events[1]["value"] == "en"
+
+
+def test_erase_removes_this_conversations_handoffs_only():
+    slots = {**INTAKE, "contact_name": "A", "contact_email": "a@b.example", "consent": True}
+    run(ActionHandoff(), tracker(slots=slots, sender="mine"))
+    run(ActionHandoff(), tracker(slots=slots, sender="other"))
+    events, messages = run(ActionEraseData(), tracker(slots=slots, sender="mine", intent="affirm"))
+    assert messages[0]["count"] == 1
+    assert slots_of(events)["contact_name"] is None
+    with session_scope(get_engine()) as session:
+        assert [r.conversation_id for r in list_handoffs(session)] == ["other"]
+
+
+# -- a broken backend ----------------------------------------------------------------------------
+
+def test_a_broken_database_gives_a_way_forward_not_a_stack_trace(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'missing-dir' / 'x' / 'no.db'}")
+    monkeypatch.setattr(actions.common, "_cache", None)
+    monkeypatch.setattr("wegwijzer.storage.engine._create_engine", lambda url: (_ for _ in ()).throw(OSError("disk gone")))
+    events, messages = run(ActionRefer(), tracker(slots={**INTAKE, "contact_name": "Geheim Persoon"}))
+    assert slots_of(events) == {"referral_status": "failed"}, "the dialogue knows the referral failed"
+    assert responses(messages) == ["utter_backend_error"]
+    assert "Geheim" not in caplog.text and "OSError" in caplog.text
+
+
+def test_when_the_intake_starts_the_first_message_fills_what_it_can():
+    text = "Wij zijn een metaalbedrijf uit Hengelo met 35 man en willen robotiseren"
+    events, messages = run(ValidateIntakeForm(), tracker(text=text, intent="inform"))  # no form active yet
+    slots = slots_of(events)
+    assert (slots["place"], slots["municipality"], slots["sector"], slots["employees"], slots["need"]) == (
+        "Hengelo", "Hengelo", "industrie", "35", "kennis")
+    assert slots["request_text"] == text and slots["requested_slot"] is None, "nothing left to ask"
+    assert messages == []

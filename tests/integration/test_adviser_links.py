@@ -1,0 +1,195 @@
+"""The adviser's links on a real aiohttp app: GET confirms, POST changes, a bad link changes nothing."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from wegwijzer.storage.engine import PROJECT_ROOT, get_engine, session_scope
+from wegwijzer.handoffs.lifecycle import advance
+from wegwijzer.handoffs.links import adviser_links, link_secret, make_link, public_url
+from wegwijzer.storage.tables import HandoffRow, OutboxRow
+from wegwijzer.web import adviser, privacy
+from tests.conftest import store_handoff
+
+
+@pytest.fixture
+async def client(loaded_url, delivery_env):
+    app = web.Application()
+    adviser.add_routes(app)
+    privacy.add_routes(app)
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+def handoff(handoff_id: int) -> HandoffRow:
+    with session_scope(get_engine()) as session:
+        return session.get(HandoffRow, handoff_id)
+
+
+def path_of(url: str) -> str:
+    return url.removeprefix(public_url())
+
+
+def form_fields(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+
+
+async def test_get_only_asks_and_post_accepts(client):
+    handoff_id = store_handoff()
+    links = adviser_links(handoff_id, 1)
+    page = await client.get(path_of(links.accept))
+    text = await page.text()
+    assert page.status == 200 and '<form method="post" action="/adviseur/accept">' in text
+    assert "Ik neem deze aanvraag aan" in text and page.headers["Cache-Control"] == "no-store"
+    assert handoff(handoff_id).status == "new", "opening the link (a mail scanner does) changes nothing"
+
+    answer = await client.post("/adviseur/accept", data=form_fields(text))
+    assert answer.status == 200 and "Dank u wel, dit is opgeslagen." in await answer.text()
+    row = handoff(handoff_id)
+    assert row.status == "accepted" and row.accepted_at is not None
+    again = await client.post("/adviseur/accept", data=form_fields(text))
+    assert "Er is niets veranderd." in await again.text()
+
+
+async def test_contacted_then_closed_with_an_outcome(client):
+    handoff_id = store_handoff()
+    links = adviser_links(handoff_id, 1)
+    contacted = form_fields(await (await client.get(path_of(links.contacted))).text())
+    assert (await client.post("/adviseur/contacted", data=contacted)).status == 200
+    row = handoff(handoff_id)
+    assert row.status == "contacted" and row.accepted_at and row.contacted_at
+
+    closing = await (await client.get(path_of(links.closed))).text()
+    assert 'name="outcome" value="not_reachable"' in closing and "niet bereikbaar" in closing
+    missing = await client.post("/adviseur/closed", data=form_fields(closing))
+    assert missing.status == 400 and "Kies hoe het is afgelopen." in await missing.text()
+    assert handoff(handoff_id).status == "contacted"
+    done = await client.post("/adviseur/closed", data={**form_fields(closing), "outcome": "helped"})
+    assert done.status == 200
+    row = handoff(handoff_id)
+    assert (row.status, row.outcome) == ("closed", "helped") and row.closed_at is not None
+
+
+async def test_a_tampered_link_changes_nothing(client):
+    handoff_id = store_handoff()
+    other_id = store_handoff("Zwolle", sender="c-2")
+    fields = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 1).closed))).text())
+    attempts = [
+        {**fields, "h": str(other_id)},  # someone else's handoff with my signature
+        {**fields, "sig": ("0" if fields["sig"][0] != "0" else "1") + fields["sig"][1:]},
+        {**fields, "exp": str(int(fields["exp"]) + 86400)},  # stretched expiry
+        {**fields, "a": "2"},
+        {k: v for k, v in fields.items() if k != "sig"},
+        {**fields, "sig": "\u00e9" + fields["sig"][1:]},  # not ASCII: refused like any wrong signature
+    ]
+    for attempt in attempts:
+        answer = await client.post("/adviseur/closed", data={**attempt, "outcome": "helped"})
+        assert answer.status == 403 and "Deze link is niet geldig of verlopen" in await answer.text()
+        get = await client.get("/adviseur/closed", params=attempt)
+        assert get.status == 403
+    forged = make_link("accept", handoff_id, 1, secret=b"guessed", base_url="", expires=int(time.time()) + 999)
+    assert (await client.get(forged)).status == 403
+    assert (await client.post("/adviseur/accept", data=dict(re.findall(r"(\w+)=([^&]+)", forged.split("?")[1])))).status == 403
+    assert handoff(handoff_id).status == "new" and handoff(other_id).status == "new"
+
+
+async def test_an_expired_link_changes_nothing(client):
+    handoff_id = store_handoff()
+    expired = make_link("accept", handoff_id, 1, secret=link_secret(), base_url="", expires=int(time.time()) - 1)
+    assert (await client.get(expired)).status == 403
+    fields = dict(re.findall(r"(\w+)=([^&]+)", expired.split("?")[1]))
+    answer = await client.post("/adviseur/accept", data=fields)
+    assert answer.status == 403 and "verlopen" in await answer.text()
+    assert handoff(handoff_id).status == "new"
+
+
+async def test_after_a_reassignment_the_old_links_stop_working(client):
+    from wegwijzer.catalog.cache import CatalogCache
+    from wegwijzer.handoffs.lifecycle import reassign
+
+    handoff_id = store_handoff()
+    old = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 1).accept))).text())
+    data = CatalogCache(get_engine(), check_seconds=0).get().data
+    with session_scope(get_engine()) as session:
+        reassign(session, handoff_id, next(a for a in data.advisers if a.key == "novel-t-b"),
+                 next(o for o in data.organisations if o.key == "novel-t"))
+    answer = await client.post("/adviseur/accept", data=old)
+    assert answer.status == 409 and "andere adviseur" in await answer.text()
+    assert handoff(handoff_id).status == "new"
+    new = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 2).accept))).text())
+    assert (await client.post("/adviseur/accept", data=new)).status == 200
+    assert handoff(handoff_id).status == "accepted"
+
+
+async def test_closing_cancels_what_was_not_sent_yet(client):
+    handoff_id = store_handoff()
+    with session_scope(get_engine()) as session:
+        advance(session, handoff_id, "closed", outcome="no_match")
+    with session_scope(get_engine()) as session:
+        statuses = {r.kind: r.status for r in session.query(OutboxRow).filter_by(handoff_id=handoff_id)}
+    assert statuses == {"summary": "cancelled", "confirmation": "pending"}
+
+
+async def test_the_transcript_is_for_the_link_holder_only(client, delivery_env):
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from wegwijzer.rasa.endpoints import tracker_store
+
+    handoff_id = store_handoff(sender="transcript-1")
+    store = TrackerStore.create(EndpointConfig.from_dict(
+        tracker_store(delivery_env["TRACKER_DATABASE_URL"], None)))
+    await store.save(DialogueStateTracker.from_events("transcript-1", [
+        ActionExecuted("action_listen"), UserUttered("Wij maken <b>kozijnen</b> in Goor"),
+        BotUttered("Waar kan ik u mee helpen?", {"buttons": [{"title": "Financiering", "payload": "/x"}]})]))
+    page = await client.get(path_of(adviser_links(handoff_id, 1).transcript))
+    text = await page.text()
+    assert page.status == 200 and "Wij maken &lt;b&gt;kozijnen&lt;/b&gt; in Goor" in text
+    assert "Waar kan ik u mee helpen? [Financiering]" in text and "<b>kozijnen" not in text
+    tampered = path_of(adviser_links(handoff_id, 1).transcript).replace(f"h={handoff_id}", f"h={handoff_id + 1}")
+    assert (await client.get(tampered)).status == 403
+
+
+async def test_the_privacy_page_says_what_how_long_who_and_how_to_erase(client, monkeypatch):
+    monkeypatch.setenv("WEGWIJZER_RETENTION_DAYS", "60")
+    page = await client.get("/privacy")
+    text = await page.text()
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    for heading in ("Welke gegevens bewaren wij?", "Waarom?", "Wie krijgt uw gegevens?",
+                    "Hoe lang bewaren wij uw gegevens?", "Hoe laat u uw gegevens verwijderen?"):
+        assert heading in text
+    assert "tot 60 dagen nadat de adviseur die heeft afgesloten" in text and "verwijder mijn gegevens" in text
+    assert "Een doorverwijzing die niet wordt afgesloten: tot 60 dagen nadat er voor het laatst iets mee gebeurde" in text
+
+
+def test_the_development_secret_is_read_whole_even_while_another_process_writes_it(tmp_path):
+    """An older or crashed writer can leave the file empty for a moment: wait for its content, never sign with b''."""
+    import threading
+
+    secret_file = tmp_path / "var" / "link_secret"
+    secret_file.parent.mkdir()
+    secret_file.write_text("")
+    threading.Timer(0.1, secret_file.write_text, args=("abc123",)).start()
+    assert link_secret({}, secret_file) == b"abc123"
+
+
+def test_processes_making_the_development_secret_at_once_all_get_the_same_one(tmp_path):
+    import subprocess
+    import sys
+
+    secret_file = tmp_path / "link_secret"
+    script = ("import sys; from pathlib import Path; from wegwijzer.handoffs.links import link_secret; "
+              "print(link_secret({}, Path(sys.argv[1])).decode())")
+    processes = [subprocess.Popen([sys.executable, "-c", script, str(secret_file)], stdout=subprocess.PIPE, text=True,
+                                  cwd=PROJECT_ROOT)
+                 for _ in range(6)]
+    secrets_read = {process.communicate(timeout=60)[0].strip() for process in processes}
+    assert len(secrets_read) == 1 and len(secrets_read.pop()) == 64
+    assert secret_file.read_text().strip() and [p.name for p in tmp_path.iterdir()] == ["link_secret"]
+    assert oct(secret_file.stat().st_mode & 0o777) == "0o600"

@@ -1,0 +1,67 @@
+"""The production configuration really works: conversations in PostgreSQL, locks in Redis, via our endpoints."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import uuid
+
+import pytest
+from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from wegwijzer.storage.engine import PROJECT_ROOT
+from wegwijzer.rasa.endpoints import endpoints, write_endpoints
+from tests.conftest import POSTGRES_URL, require_service
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+def _roundtrip(config: dict) -> DialogueStateTracker:
+    store = TrackerStore.create(EndpointConfig.from_dict(config), DOMAIN)
+    sender = f"store-test-{uuid.uuid4().hex[:8]}"
+    tracker = DialogueStateTracker.from_events(sender, [UserUttered("hallo"), SlotSet("place", "Goor")], DOMAIN.slots)
+
+    async def save_and_read():
+        await store.save(tracker)
+        return await store.retrieve(sender)
+
+    retrieved = asyncio.run(save_and_read())
+    return retrieved
+
+
+def test_conversations_are_kept_in_sqlite_by_default(tmp_path):
+    write_endpoints(tmp_path / "endpoints.yml", {}, "http://x/webhook", tmp_path / "tracker.db")
+    config = endpoints({}, "http://x/webhook", tmp_path / "tracker.db")["tracker_store"]
+    assert _roundtrip(config).get_slot("place") == "Goor"
+    with sqlite3.connect(tmp_path / "tracker.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+@pytest.mark.postgres
+def test_conversations_are_kept_in_postgresql_when_configured():
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    config = endpoints({"TRACKER_DATABASE_URL": POSTGRES_URL}, "http://x/webhook", PROJECT_ROOT)["tracker_store"]
+    assert config["dialect"] == "postgresql"
+    assert _roundtrip(config).get_slot("place") == "Goor"
+
+
+@pytest.mark.redis
+def test_locks_are_kept_in_redis_when_configured():
+    require_service("Redis", "127.0.0.1", 6379)
+    config = endpoints({"LOCK_STORE_URL": "redis://127.0.0.1:6379/0"}, "http://x/webhook", PROJECT_ROOT)["lock_store"]
+    store = LockStore.create(EndpointConfig.from_dict(config))
+    assert isinstance(store, RedisLockStore)
+    conversation = f"lock-test-{uuid.uuid4().hex[:8]}"
+
+    async def hold_lock():
+        async with store.lock(conversation, wait_time_in_seconds=0.05):
+            held = store.get_lock(conversation)
+            assert held is not None and not held.is_locked(held.last_issued)
+            return held.last_issued
+
+    assert asyncio.run(hold_lock()) >= 0
+    assert store.get_lock(conversation) is None, "the lock is released afterwards"

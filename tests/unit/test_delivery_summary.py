@@ -1,0 +1,129 @@
+"""The messages a handoff produces: complete, escaped, short."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from wegwijzer.handoffs.links import adviser_links, verify
+from wegwijzer.storage.tables import HandoffRow
+from wegwijzer.handoffs.summary import Labels, adviser_summary, confirmation, escalation, telegram_text, withdrawal
+from wegwijzer.handoffs.workdays import add_working_days
+
+
+def handoff(**changes) -> HandoffRow:
+    fields = dict(id=7, conversation_id="web-1234abcd", organisation_key="novel-t", organisation_name="Novel-T",
+                  adviser_key="novel-t-a", adviser_name="Voorbeeldadviseur Novel-T A", adviser_email="a@example.org",
+                  region="Twente", municipality="Hof van Twente", place="Goor", sector="industrie", employees="35",
+                  need="kennis", request_text="Wij willen <script>alert(1)</script> robots & meer.",
+                  programs=[{"name": "InnovateGO", "reason": "voor vernieuwers in Twente"}],
+                  contact_name="Erik \"Nijland\"", contact_email="erik@nijland.test", contact_phone="0612345678",
+                  consent_text="Mag ik uw vraag doorsturen naar Novel-T?", consent_at=datetime(2026, 3, 2, 9, 30),
+                  channel="widget", language="nl", status="new", created_at=datetime(2026, 3, 2, 9, 30),
+                  company_name="Nijland <Metaal> BV", assignment=1)
+    fields.update(changes)
+    return HandoffRow(**fields)
+
+
+LABELS = Labels("Kennis en innovatie", "Industrie en maakbedrijven", 2, "Knowledge and innovation")
+
+
+def test_the_summary_has_every_fact_and_fits_one_screen(monkeypatch):
+    monkeypatch.setenv("WEGWIJZER_LINK_SECRET", "s")
+    monkeypatch.setenv("WEGWIJZER_PUBLIC_URL", "https://wegwijzer.example")
+    message = adviser_summary(handoff(), LABELS, adviser_links(7, 1))
+    assert message.subject == "Nieuwe aanvraag via Wegwijzer: kennis en innovatie - Goor - Nijland <Metaal> BV"
+    text = message.text
+    for fact in ("Wij willen <script>alert(1)</script> robots & meer.", "Nijland <Metaal> BV",
+                 "Goor (gemeente Hof van Twente, regio Twente)", "Industrie en maakbedrijven", "35",
+                 "InnovateGO: voor vernieuwers in Twente", "erik@nijland.test", "0612345678", "e-mail of telefoon",
+                 "\"Mag ik uw vraag doorsturen naar Novel-T?\" - ja, op 02-03-2026 10:30 via de chat op de website",
+                 "https://wegwijzer.example/adviseur/accept?h=7&a=1", "/adviseur/transcript?h=7&a=1"):
+        assert fact in text, fact
+    assert len(text.splitlines()) <= 40 and max(len(line) for line in text.splitlines() if "http" not in line) <= 120
+
+
+def test_the_html_escapes_everything_the_entrepreneur_typed(monkeypatch):
+    monkeypatch.setenv("WEGWIJZER_LINK_SECRET", "s")
+    html = adviser_summary(handoff(), LABELS, adviser_links(7, 1)).html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; robots &amp; meer." in html
+    assert "Nijland &lt;Metaal&gt; BV" in html and "Erik &quot;Nijland&quot;" in html
+    assert "&amp;a=1&amp;exp=" in html, "link addresses are escaped inside href too"
+
+
+def test_links_in_the_summary_verify_and_carry_the_assignment(monkeypatch):
+    monkeypatch.setenv("WEGWIJZER_LINK_SECRET", "s")
+    links = adviser_links(7, 3, now=1_000_000)
+    query = dict(part.split("=") for part in links.closed.split("?")[1].split("&"))
+    assert verify("closed", query, b"s", now=1_000_000 + 10).assignment == 3
+    assert verify("accept", query, b"s", now=1_000_000 + 10) is None, "a link is for one action only"
+    assert verify("closed", query, b"s", now=links.expires + 1) is None
+
+
+def test_confirmation_in_the_entrepreneurs_language():
+    nl = confirmation(handoff(), LABELS, "https://wegwijzer.example/privacy")
+    assert nl.subject == "Uw vraag is doorgestuurd naar Novel-T"
+    assert "binnen 2 werkdagen contact met u op via e-mail of telefoon" in nl.text and "/privacy" in nl.text
+    en = confirmation(handoff(language="en", contact_phone=None), LABELS, "https://x/privacy")
+    assert en.subject == "Your question has been sent to Novel-T" and "within 2 working days by e-mail" in en.text
+    assert "&quot;Nijland&quot;" in en.html and "<script>" not in en.html
+
+
+def test_the_confirmation_never_repeats_what_the_entrepreneur_typed():
+    """It goes to an address typed in the chat, unchecked: it must not carry anyone's text to anyone."""
+    spam = "KOOP NU goedkope pillen op http://spam.test <b>hier</b>"
+    nl = confirmation(handoff(request_text=spam), LABELS, "https://wegwijzer.example/privacy")
+    en = confirmation(handoff(request_text=spam, language="en"), LABELS, "https://x/privacy")
+    for message in (nl, en):
+        for part in ("KOOP NU", "spam.test", "pillen"):
+            assert part not in message.text and part not in message.html and part not in message.subject
+    assert "U vroeg om hulp bij: kennis en innovatie." in nl.text and "Novel-T" in nl.text
+    assert "You asked for help with: knowledge and innovation." in en.text
+
+
+def test_escalation_and_withdrawal(monkeypatch):
+    monkeypatch.setenv("WEGWIJZER_LINK_SECRET", "s")
+    message = escalation(handoff(), LABELS, adviser_links(7, 1))
+    assert message.subject.startswith("Nog niet aangenomen: kennis en innovatie - Goor")
+    assert "Voorbeeldadviseur Novel-T A, maar nog niet aangenomen" in message.text
+    notice = withdrawal(7)
+    assert notice.subject == "Aanvraag 7 via Wegwijzer is ingetrokken" and "Nijland" not in notice.text
+
+
+def test_telegram_text_shortens_the_request_and_keeps_the_links(monkeypatch):
+    monkeypatch.setenv("WEGWIJZER_LINK_SECRET", "s")
+    links = adviser_links(7, 1)
+    for message in (adviser_summary(handoff(request_text="x" * 5000), LABELS, links),
+                    escalation(handoff(request_text="x" * 5000), LABELS, links)):
+        text = telegram_text(message)
+        assert len(text) <= 4000 and "x [... ingekort, zie de e-mail]" in text
+        for url in (links.accept, links.contacted, links.closed, links.transcript):
+            assert url in text
+        assert text.endswith("Aanvraag 7 - gesprek web-1234abcd") and "erik@nijland.test" in text
+    short = adviser_summary(handoff(), LABELS, links)
+    assert telegram_text(short) == short.text
+
+
+def test_telegram_text_without_a_long_request_cuts_the_middle_and_keeps_the_end(monkeypatch):
+    monkeypatch.setenv("WEGWIJZER_LINK_SECRET", "s")
+    programs = [{"name": f"Programma {n}", "reason": "y" * 90} for n in range(60)]
+    message = adviser_summary(handoff(programs=programs), LABELS, adviser_links(7, 1))
+    text = telegram_text(message)
+    assert len(message.text) > 4000 and len(text) <= 4000
+    assert text.startswith(message.subject) and text.endswith("Aanvraag 7 - gesprek web-1234abcd")
+    assert adviser_links(7, 1).accept.split("&exp=")[0] in text
+
+
+def test_working_days_skip_the_weekend():
+    thursday = datetime(2026, 11, 26, 10, 0)
+    assert add_working_days(thursday, 2) == datetime(2026, 11, 30, 10, 0)  # Monday
+    saturday = datetime(2026, 11, 28, 10, 0)
+    assert add_working_days(saturday, 2) == datetime(2026, 12, 1, 23, 0)  # from Monday 00:00 Dutch time
+
+
+def test_working_days_are_counted_in_dutch_time():
+    """All times are stored in UTC; the weekend and midnight are those of Overijssel."""
+    friday_night = datetime(2026, 11, 27, 23, 30)  # Saturday 00:30 in Zwolle: counts from Monday
+    assert add_working_days(friday_night, 2) == datetime(2026, 12, 1, 23, 0)  # Wednesday 00:00 Dutch time
+    sunday_night = datetime(2026, 11, 29, 23, 30)  # Monday 00:30 in Zwolle: a working day
+    assert add_working_days(sunday_night, 2) == datetime(2026, 12, 1, 23, 30)
+    before_summer_time = datetime(2026, 3, 27, 10, 0)  # Friday 11:00 CET
+    assert add_working_days(before_summer_time, 2) == datetime(2026, 3, 31, 9, 0)  # Tuesday 11:00 CEST

@@ -1,0 +1,59 @@
+"""Small building blocks: normalisation, edit distance, company size and keyword matching."""
+from __future__ import annotations
+
+import pytest
+
+from wegwijzer.referral.keywords import KeywordMatcher
+from wegwijzer.referral.size import CompanySize, parse_size
+from wegwijzer.referral.text import normalize, osa_distance
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("'s-Heerenbroek", "s heerenbroek"), ("Mariënberg", "marienberg"), ("  Hof  van Twente ", "hof van twente"),
+    ("Rijssen-Holten", "rijssen holten"), ("zzp'er", "zzper"), ("\u2019s-Heerenbroek", "s heerenbroek"),
+])
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("a,b,distance", [
+    ("hengelo", "hengelo", 0), ("hengelow", "hengelo", 1), ("zwole", "zwolle", 1), ("zowlle", "zwolle", 1),
+    ("enchede", "enschede", 1), ("almere", "almelo", 2), ("apeldoorn", "zwolle", 3),
+])
+def test_osa_distance(a, b, distance):
+    assert osa_distance(a, b, 2) == min(distance, 3)
+
+
+@pytest.mark.parametrize("text,size", [
+    ("35", CompanySize(35, 35)), ("met 35 man", CompanySize(35, 35)), ("we hebben 12 medewerkers", CompanySize(12, 12)),
+    ("twaalf werknemers", CompanySize(12, 12)), ("zzp", CompanySize(1, 1)), ("ik ben zzp'er", CompanySize(1, 1)),
+    ("alleen ik", CompanySize(1, 1)), ("10-49", CompanySize(10, 49)), ("250+", CompanySize(250, None)),
+    ("250 of meer", CompanySize(250, None)), ("about 40 employees", CompanySize(40, 40)), ("just me", CompanySize(1, 1)),
+    ("ongeveer 60", CompanySize(60, 60)), ("3 vaste medewerkers", CompanySize(3, 3)),
+])
+def test_parse_size(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["we zoeken een medewerker", "in 2025 willen we groeien", "hallo", ""])
+def test_no_size(text):
+    assert parse_size(text) is None
+
+
+@pytest.mark.parametrize("size,band", [
+    (CompanySize(1, 1), "1"), (CompanySize(7, 7), "2-9"), (CompanySize(35, 35), "10-49"),
+    (CompanySize(10, 49), "10-49"), (CompanySize(60, 60), "50-249"), (CompanySize(250, None), "250+"),
+])
+def test_size_bands(size, band):
+    assert size.band == band
+
+
+def test_keywords_match_words_phrases_and_prefixes():
+    matcher = KeywordMatcher([("kennis", ["innovatie", "robotiser*"]), ("geld", ["lening", "geld lenen"]),
+                              ("personeel", ["medewerkers opleiden"])])
+    assert matcher.best("We willen robotiseren") == "kennis"
+    assert matcher.best("een LENING graag") == "geld"
+    assert matcher.best("onze medewerkers opleiden") == "personeel"
+    assert matcher.best("medewerkers") is None
+    assert matcher.best("innovatie en een lening") is None, "a tie is no answer"
+    assert matcher.scores("geld lenen voor innovatie") == {"geld": 2, "kennis": 1}

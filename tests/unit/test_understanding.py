@@ -1,0 +1,53 @@
+"""Understanding free text with the referral data: the personas' openers and what real users type."""
+from __future__ import annotations
+
+import pytest
+
+from wegwijzer.referral.understanding import understand
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Wij zijn een metaalbedrijf uit Hengelo met 35 man en willen robotiseren",
+     {"place": "hengelo", "sector": "industrie", "employees": "35", "need": "kennis"}),
+    ("Ik zoek financiering voor een nieuwe loods en elektrische trucks", {"need": "financiering"}),
+    ("Onze medewerkers moeten bijgeschoold worden, is daar ondersteuning voor?", {"need": "personeel"}),
+    ("Ik heb een webwinkel in Kampen en wil mijn personeel laten opleiden",
+     {"place": "kampen", "sector": "handel", "need": "personeel"}),
+    ("Ik wil graag in contact komen met andere ondernemers die hetzelfde meemaken", {"need": "netwerk"}),
+    ("Is er subsidie of een lening voor ons vakantiepark?", {"sector": "horeca", "need": "financiering"}),
+    ("Ik heb een bedrijf in Apeldoorn en zoek hulp bij innovatie", {"place": "apeldoorn", "need": "kennis"}),
+    ("Goedemorgen, wij zoeken samenwerking met een hogeschool", {"need": "onderwijs"}),
+    ("We are a software company in Enschede with 6 employees looking for funding",
+     {"place": "enschede", "sector": "ict", "employees": "6", "need": "financiering"}),
+])
+def test_facts_in_one_sentence(catalog, text, expected):
+    understood = understand(catalog, text)
+    found = {k: getattr(understood, k) for k in ("place", "sector", "employees", "need") if getattr(understood, k)}
+    assert found == expected
+
+
+def test_a_year_tagged_as_postcode_is_no_place(catalog):
+    understood = understand(catalog, "in 2025 willen we investeren", [{"entity": "postcode", "value": "2025"}])
+    assert understood.place is None
+
+
+def test_a_stray_word_tagged_as_place_is_ignored_unless_the_place_was_asked(catalog):
+    entities = [{"entity": "place", "value": "innovatie"}]
+    assert understand(catalog, "vraag over innovatie", entities).place is None
+    assert understand(catalog, "Hengloo", [], expecting="place").place == "Hengloo"
+
+
+def test_button_payloads_use_their_entities_only(catalog):
+    understood = understand(catalog, '/inform{"sector":"bouw"}', [{"entity": "sector", "value": "bouw"}])
+    assert (understood.sector, understood.place, understood.need) == ("bouw", None, None)
+
+
+def test_a_bare_number_is_a_size_only_when_the_size_was_asked(catalog):
+    assert understand(catalog, "12", expecting="employees").employees == "12"
+    assert understand(catalog, "12", expecting="sector").employees is None
+
+
+def test_language(catalog):
+    assert understand(catalog, "Hello, we need funding for our company").language == "en"
+    assert understand(catalog, "Hallo, wij zoeken hulp").language == "nl"
+    assert understand(catalog, "Zwolle").language is None

@@ -1,0 +1,1 @@
+"""Rasa plumbing: the endpoints file, the tracker store, NLU components and the REST client."""

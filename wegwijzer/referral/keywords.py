@@ -1,0 +1,75 @@
+"""Recognising a need or sector from free text with the keywords in the referral data.
+
+A keyword is a word or phrase, matched on whole words of the normalised text; a trailing ``*``
+matches every word that starts with it (``robotiser*`` matches "robotiseren").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from wegwijzer.referral.text import normalize
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    words: tuple[str, ...]
+    prefix: bool
+
+    def matches_at(self, tokens: list[str], start: int) -> bool:
+        end = start + len(self.words)
+        if end > len(tokens):
+            return False
+        for offset, word in enumerate(self.words):
+            token = tokens[start + offset]
+            last = offset == len(self.words) - 1
+            if token != word and not (last and self.prefix and token.startswith(word)):
+                return False
+        return True
+
+
+def _compile(keyword: str) -> _Keyword | None:
+    prefix = keyword.strip().endswith("*")
+    words = tuple(normalize(keyword.rstrip("*")).split())
+    return _Keyword(words, prefix) if words else None
+
+
+class KeywordMatcher:
+    """Scores categories (need or sector keys) by the keywords found in a text."""
+
+    def __init__(self, keywords_by_key: Iterable[tuple[str, Iterable[str]]]):
+        self._keywords: list[tuple[str, _Keyword]] = []
+        self._by_first_word: dict[str, list[tuple[str, _Keyword]]] = {}
+        self._prefixed: list[tuple[str, _Keyword]] = []
+        for key, keywords in keywords_by_key:
+            for raw in keywords:
+                compiled = _compile(raw)
+                if compiled is None:
+                    continue
+                entry = (key, compiled)
+                if compiled.prefix and len(compiled.words) == 1:
+                    self._prefixed.append(entry)
+                else:
+                    self._by_first_word.setdefault(compiled.words[0], []).append(entry)
+
+    def scores(self, text: str) -> dict[str, int]:
+        """Key -> number of words matched; a longer phrase weighs more than a single word."""
+        tokens = normalize(text).split()
+        scores: dict[str, int] = {}
+        for start, token in enumerate(tokens):
+            candidates = list(self._by_first_word.get(token, ()))
+            candidates += [e for e in self._prefixed if token.startswith(e[1].words[0])]
+            for key, keyword in candidates:
+                if keyword.matches_at(tokens, start):
+                    scores[key] = scores.get(key, 0) + len(keyword.words)
+        return scores
+
+    def best(self, text: str) -> str | None:
+        """The key with the highest score, or None when nothing matched or two keys tie."""
+        scores = self.scores(text)
+        if not scores:
+            return None
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return None
+        return ranked[0][0]

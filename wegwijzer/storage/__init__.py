@@ -1,0 +1,1 @@
+"""The database: engine, tables and additive schema updates."""
