@@ -11,17 +11,12 @@ import random
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 from wegwijzer.catalog import store
 from wegwijzer.catalog.cache import Catalog
-from wegwijzer.catalog.check import check
-from wegwijzer.catalog.files import read_folder
+from wegwijzer.catalog.loading import REFERRAL_FOLDER, read_and_check
 from wegwijzer.storage.engine import get_engine, init_db, session_scope
 from wegwijzer.referral.routing import IntakeFacts
-
-DATA = Path(__file__).resolve().parent.parent / "data" / "referrals"
-
 
 def typo(rng: random.Random, name: str) -> str:
     """One small slip of the keyboard: a dropped, doubled or swapped letter."""
@@ -48,8 +43,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    data, problems = read_folder(DATA)
-    problems += check(data)
+    data, problems = read_and_check(REFERRAL_FOLDER)
     read_seconds = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as folder:
         engine = get_engine(f"sqlite:///{folder}/bench.db")

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from wegwijzer.cli.main import read_and_check
+from wegwijzer.catalog.loading import read_and_check
 from wegwijzer.catalog.files import read_folder
 from wegwijzer.catalog.problems import WARNING, errors
+from wegwijzer.settings import PROJECT_ROOT
+from wegwijzer.texts import fill_contact, in_language, read_contact
 
 
 def _replace(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -140,3 +142,25 @@ def test_an_outside_place_that_is_in_overijssel_is_reported(referral_copy):
 def test_a_missing_file_is_reported(referral_copy, missing):
     (referral_copy / missing).unlink()
     assert f"{missing}:1: error: the file {missing} is missing" in _error_texts(referral_copy)
+
+
+def test_the_provinces_contact_details_are_written_once():
+    """``data/contact.yml`` is the one place: no module, template, text or static file of the package repeats them."""
+    contact = read_contact()
+    literals = (contact.phone, contact.phone_international, contact.email, contact.phone_link)
+    package = PROJECT_ROOT / "wegwijzer"
+    offenders = [str(path.relative_to(PROJECT_ROOT)) for path in package.rglob("*")
+                 if path.suffix in (".py", ".js", ".html", ".css", ".yml")
+                 and any(literal in path.read_text(encoding="utf-8") for literal in literals)]
+    assert offenders == []
+
+
+def test_contact_placeholders_are_filled_and_an_unknown_one_is_refused():
+    contact = read_contact()
+    assert fill_contact("Bel {{phone}} ({{phone_link}}) of mail {{email}}.") == \
+        f"Bel {contact.phone} ({contact.phone_link}) of mail {contact.email}."
+    assert contact.phone_link.startswith("tel:") and contact.phone_link[4:].isdigit()
+    with pytest.raises(KeyError, match="password"):
+        fill_contact("{{password}}")
+    assert in_language("en", "ja", "yes") == "yes" and in_language("nl", "ja", "yes") == "ja"
+    assert in_language(None, "ja", "yes") == "ja"

@@ -1,4 +1,4 @@
-"""E-mail over SMTP with the standard library, configured by ``SMTP_*`` environment variables.
+"""E-mail over SMTP with the standard library, configured by ``SMTP_*`` (``wegwijzer.settings.SmtpSettings``).
 
 TLS: ``SMTP_STARTTLS=true`` upgrades a plain connection (port 587), ``SMTP_SSL=true`` or port 465
 uses implicit TLS. A user name and password are never sent without TLS, except to a mail server
@@ -7,59 +7,17 @@ on this machine (localhost, 127.0.0.1).
 from __future__ import annotations
 
 import hashlib
-import os
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Mapping
 
-from wegwijzer.delivery import NotConfigured, PermanentFailure, TemporaryFailure
+from wegwijzer.delivery import PermanentFailure, TemporaryFailure
 from wegwijzer.handoffs.summary import Message
+from wegwijzer.settings import SmtpSettings
 
-DEFAULT_FROM = "Wegwijzer Overijssel <wegwijzer@localhost>"
 MESSAGE_ID_DOMAIN = "wegwijzer.overijssel"
-IMPLICIT_TLS_PORT = 465
-LOCAL_HOSTS = ("localhost", "127.0.0.1")
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 25
-    starttls: bool = False
-    implicit_tls: bool = False
-    user: str | None = None
-    password: str | None = None
-    sender: str = DEFAULT_FROM
-    timeout: float = 20.0
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "SmtpSettings":
-        host = env.get("SMTP_HOST")
-        if not host:
-            raise NotConfigured("e-mail is not configured (SMTP_HOST is empty)")
-        starttls, ssl_wanted = _flag(env.get("SMTP_STARTTLS")), _flag(env.get("SMTP_SSL"))
-        default_port = IMPLICIT_TLS_PORT if ssl_wanted else 587 if starttls else 25
-        port = int(env.get("SMTP_PORT") or default_port)
-        implicit_tls = ssl_wanted or port == IMPLICIT_TLS_PORT
-        settings = cls(host=host, port=port, starttls=starttls and not implicit_tls, implicit_tls=implicit_tls,
-                       user=env.get("SMTP_USER") or None, password=env.get("SMTP_PASSWORD") or None,
-                       sender=env.get("SMTP_FROM") or DEFAULT_FROM)
-        settings.refuse_plain_login()
-        return settings
-
-    def refuse_plain_login(self) -> None:
-        """A password only over TLS, or to a mail server on this machine."""
-        if self.user and not (self.starttls or self.implicit_tls) and self.host.lower() not in LOCAL_HOSTS:
-            raise NotConfigured("e-mail is not configured safely (SMTP_USER without SMTP_STARTTLS or SMTP_SSL: "
-                                "the password would travel unencrypted)")
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "yes")
 
 
 def message_id(idempotency_key: str) -> str:

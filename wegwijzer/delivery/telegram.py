@@ -1,37 +1,21 @@
-"""Telegram delivery to an adviser's chat with python-telegram-bot (``TELEGRAM_BOT_TOKEN``,
-``TELEGRAM_API_BASE_URL`` for another Bot API server)."""
-from __future__ import annotations
+"""Telegram delivery to an adviser's chat with python-telegram-bot.
 
-import os
-from dataclasses import dataclass
-from typing import Mapping
+Configured by ``TELEGRAM_BOT_TOKEN`` and ``TELEGRAM_API_BASE_URL`` (``wegwijzer.settings.TelegramDeliverySettings``).
+"""
+from __future__ import annotations
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from wegwijzer.delivery import NotConfigured, PermanentFailure, TemporaryFailure
-
-DEFAULT_API = "https://api.telegram.org"
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    token: str
-    api_url: str = DEFAULT_API
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "TelegramSettings":
-        token = env.get("TELEGRAM_BOT_TOKEN")
-        if not token:
-            raise NotConfigured("Telegram is not configured (TELEGRAM_BOT_TOKEN is empty)")
-        return cls(token, (env.get("TELEGRAM_API_BASE_URL") or DEFAULT_API).rstrip("/"))
+from wegwijzer.delivery import PermanentFailure, TemporaryFailure
+from wegwijzer.settings import TelegramDeliverySettings
 
 
 def chat_ref(chat_id: str) -> int | str:
     return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
 
 
-async def send_telegram(settings: TelegramSettings, chat_id: str, text: str) -> None:
+async def send_telegram(settings: TelegramDeliverySettings, chat_id: str, text: str) -> None:
     bot = Bot(settings.token, base_url=f"{settings.api_url}/bot")
     try:
         async with bot:

@@ -8,12 +8,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-from typing import Any, Mapping
+from typing import Any
 
 import httpx
 
-from wegwijzer.delivery import NotConfigured, PermanentFailure, TemporaryFailure
+from wegwijzer.delivery import PermanentFailure, TemporaryFailure
 
 SIGNATURE_HEADER = "X-Wegwijzer-Signature"
 DELIVERY_HEADER = "X-Wegwijzer-Delivery"
@@ -21,20 +20,6 @@ DELIVERY_HEADER = "X-Wegwijzer-Delivery"
 
 def sign(secret: bytes, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(secret: bytes, body: bytes, header: str | None) -> bool:
-    """Constant-time check on bytes: ``compare_digest`` raises on str with non-ASCII characters."""
-    if not header:
-        return False
-    return hmac.compare_digest(sign(secret, body).encode(), header.encode("utf-8", "surrogateescape"))
-
-
-def webhook_secret(secret_env: str | None, env: Mapping[str, str] = os.environ) -> bytes:
-    value = env.get(secret_env or "")
-    if not secret_env or not value:
-        raise NotConfigured(f"webhook secret is not set (environment variable {secret_env or '?'})")
-    return value.encode()
 
 
 async def post_webhook(url: str, secret: bytes, payload: dict[str, Any], delivery_id: str,

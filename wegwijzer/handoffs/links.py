@@ -17,22 +17,16 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlencode
 
-from wegwijzer.storage.engine import PROJECT_ROOT
+from wegwijzer.settings import PROJECT_ROOT, configured_link_secret, link_valid_days, public_url
 
 ACTIONS = ("accept", "contacted", "closed", "transcript")
 PATH_PREFIX = "/adviseur"
-DEFAULT_PUBLIC_URL = "http://localhost:8000"
-DEFAULT_VALID_DAYS = 30
 SECRET_FILE = PROJECT_ROOT / "var" / "link_secret"
 
 
-def public_url(env: Mapping[str, str] = os.environ) -> str:
-    return (env.get("WEGWIJZER_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
-
-
-def link_secret(env: Mapping[str, str] = os.environ, secret_file: Path = SECRET_FILE) -> bytes:
+def link_secret(env: Mapping[str, str] | None = None, secret_file: Path = SECRET_FILE) -> bytes:
     """The signing secret: from the environment, else the development secret file (made when missing)."""
-    configured = env.get("WEGWIJZER_LINK_SECRET")
+    configured = configured_link_secret(env)
     if configured:
         return configured.encode()
     if not secret_file.exists():
@@ -67,10 +61,6 @@ def _read_secret_file(secret_file: Path, tries: int = 50, pause: float = 0.02) -
             return value.encode()
         time.sleep(pause)
     raise RuntimeError(f"{secret_file} is empty: delete it or set WEGWIJZER_LINK_SECRET")
-
-
-def valid_days(env: Mapping[str, str] = os.environ) -> int:
-    return int(env.get("WEGWIJZER_LINK_DAYS") or DEFAULT_VALID_DAYS)
 
 
 @dataclass(frozen=True)
@@ -124,11 +114,11 @@ class AdviserLinks:
     expires: int
 
 
-def adviser_links(handoff_id: int, assignment: int, env: Mapping[str, str] = os.environ,
+def adviser_links(handoff_id: int, assignment: int, env: Mapping[str, str] | None = None,
                   now: float | None = None) -> AdviserLinks:
     """The four links that go into a summary."""
     secret, base = link_secret(env), public_url(env)
-    expires = int((time.time() if now is None else now) + valid_days(env) * 86400)
+    expires = int((time.time() if now is None else now) + link_valid_days(env) * 86400)
     made = {action: make_link(action, handoff_id, assignment, secret=secret, base_url=base, expires=expires)
             for action in ACTIONS}
     return AdviserLinks(expires=expires, **made)

@@ -15,15 +15,14 @@ row to be sent again. Every attempt of a row carries the same ``Message-ID`` (e-
 from __future__ import annotations
 
 import logging
-import os
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from wegwijzer.settings import OutboxSettings
 from wegwijzer.storage.engine import session_scope
 from wegwijzer.storage.tables import HandoffRow, OutboxRow
 from wegwijzer.catalog.referral_data import Adviser
@@ -35,29 +34,6 @@ SUMMARY, CONFIRMATION, ESCALATION, WITHDRAWAL, ERASE = "summary", "confirmation"
 ENTREPRENEUR = "entrepreneur"
 ORGANISATION_PREFIX = "organisation:"  # a withdrawal recipient that is an organisation's general address
 CONFIRMATIONS_PER_ADDRESS_PER_DAY = 3  # so the confirmation cannot be used to flood someone's inbox
-
-
-@dataclass(frozen=True)
-class OutboxSettings:
-    lease: timedelta = timedelta(seconds=120)  # how long a claim holds before another run may take the row
-    backoff: timedelta = timedelta(seconds=30)  # first retry delay; doubles each attempt
-    max_backoff: timedelta = timedelta(hours=6)
-    max_attempts: int = 10
-    not_configured_delay: timedelta = timedelta(seconds=60)
-
-    @classmethod
-    def from_env(cls, env=os.environ) -> "OutboxSettings":
-        def seconds(name: str, default: timedelta) -> timedelta:
-            value = env.get(name)
-            return timedelta(seconds=float(value)) if value else default
-
-        return cls(lease=seconds("WEGWIJZER_OUTBOX_LEASE", cls.lease),
-                   backoff=seconds("WEGWIJZER_OUTBOX_BACKOFF", cls.backoff),
-                   max_backoff=seconds("WEGWIJZER_OUTBOX_MAX_BACKOFF", cls.max_backoff),
-                   max_attempts=int(env.get("WEGWIJZER_OUTBOX_MAX_ATTEMPTS") or cls.max_attempts))
-
-    def retry_delay(self, attempts: int) -> timedelta:
-        return min(self.backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
 
 
 def handoff_key(handoff_id: int, kind: str, channel: str, assignment: int | None = None) -> str:

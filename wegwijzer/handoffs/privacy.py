@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Mapping
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.engine import Engine
 
 from wegwijzer.handoffs import outbox
+from wegwijzer.settings import OutboxSettings
 from wegwijzer.storage.engine import session_scope
 from wegwijzer.handoffs.lifecycle import erase_conversation, utcnow
 from wegwijzer.storage.tables import HandoffRow, OutboxRow
@@ -24,15 +23,10 @@ from wegwijzer.rasa.tracker_store import erase_sender, erase_turn_saved, stale_s
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RETENTION_DAYS = 90
 ERASE_DELAY = timedelta(seconds=2)  # the action server's first look, after Rasa saved the turn
 ERASE_FALLBACK = timedelta(seconds=30)  # when the outbox worker takes over an erasure the action server did not finish
 ERASE_GIVE_UP = timedelta(minutes=2)  # erase even when the erase turn never shows up in the tracker store
 PURGED = "purged"
-
-
-def retention_days(env: Mapping[str, str] = os.environ) -> int:
-    return int(env.get("WEGWIJZER_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
 
 
 @dataclass
@@ -62,7 +56,7 @@ def erase_from_chat(engine: Engine, conversation_id: str) -> tuple[int, int]:
         return handoffs, job.id
 
 
-def run_erase_job(engine: Engine, tracker: Engine, job_id: int, settings: outbox.OutboxSettings,
+def run_erase_job(engine: Engine, tracker: Engine, job_id: int, settings: OutboxSettings,
                   now: datetime | None = None, claimed: bool = False) -> bool:
     """Do one tracker erase job when the erase turn is saved; return True when it is done.
 
@@ -84,7 +78,7 @@ def run_erase_job(engine: Engine, tracker: Engine, job_id: int, settings: outbox
     return True
 
 
-async def erase_tracker_soon(engine: Engine, tracker: Engine, job_id: int, settings: outbox.OutboxSettings) -> None:
+async def erase_tracker_soon(engine: Engine, tracker: Engine, job_id: int, settings: OutboxSettings) -> None:
     """In the action server, after the turn: try the erase job a few times; the worker is the fallback."""
     deadline = asyncio.get_running_loop().time() + ERASE_GIVE_UP.total_seconds() + 5
     await asyncio.sleep(ERASE_DELAY.total_seconds())
@@ -105,12 +99,12 @@ _background: set[asyncio.Task] = set()
 def schedule_tracker_erase(engine: Engine, tracker: Engine, job_id: int) -> None:
     """Run ``erase_tracker_soon`` on the running event loop (the action server's), keeping the task alive."""
     task = asyncio.get_running_loop().create_task(erase_tracker_soon(engine, tracker, job_id,
-                                                                     outbox.OutboxSettings.from_env()))
+                                                                     OutboxSettings.from_env()))
     _background.add(task)
     task.add_done_callback(_background.discard)
 
 
-def _try_job(engine: Engine, tracker: Engine, job_id: int, settings: outbox.OutboxSettings) -> bool:
+def _try_job(engine: Engine, tracker: Engine, job_id: int, settings: OutboxSettings) -> bool:
     with session_scope(engine) as session:
         job = session.get(OutboxRow, job_id)
         if job is None or job.status in (outbox.SENT, outbox.CANCELLED):

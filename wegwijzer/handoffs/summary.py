@@ -1,6 +1,7 @@
-"""The messages a handoff produces: the adviser's summary, the entrepreneur's confirmation and the
-escalation to the organisation's general address. Each comes as subject, plain text and HTML
-(every value escaped), short enough to read on one screen."""
+"""The messages a handoff produces: the adviser's summary, the confirmation, the escalation and the withdrawal.
+
+Each comes as subject, plain text and HTML (every value escaped), short enough to read on one screen.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from html import escape
 
 from wegwijzer.handoffs.links import AdviserLinks
 from wegwijzer.storage.tables import HandoffRow
+from wegwijzer.texts import in_language, province_contact
 
 try:
     from zoneinfo import ZoneInfo
@@ -171,7 +173,7 @@ _CONFIRMATION = {
                   "U vroeg om hulp bij: {need}.",
                   "{adviser} neemt binnen {days} werkdagen contact met u op via {way}.", "",
                   "Wilt u dat wij uw gegevens verwijderen? Lees hoe op {privacy_url}.",
-                  "Vragen? Bel de provincie Overijssel: 038 499 88 99, of mail postbus@overijssel.nl.", "",
+                  "Vragen? Bel de provincie Overijssel: {phone}, of mail {email}.", "",
                   "Met vriendelijke groet,", "Wegwijzer, provincie Overijssel"],
     },
     "en": {
@@ -181,7 +183,7 @@ _CONFIRMATION = {
                   "You asked for help with: {need}.",
                   "{adviser} will contact you within {days} working days by {way}.", "",
                   "Do you want us to delete your data? See how at {privacy_url}.",
-                  "Questions? Call the province of Overijssel: +31 38 499 88 99, or e-mail postbus@overijssel.nl.", "",
+                  "Questions? Call the province of Overijssel: {phone_international}, or e-mail {email}.", "",
                   "Kind regards,", "Wegwijzer, province of Overijssel"],
     },
 }
@@ -189,16 +191,17 @@ _CONFIRMATION = {
 
 def confirmation(handoff: HandoffRow, labels: Labels, privacy_url: str) -> Message:
     """To the entrepreneur, in the language of the conversation; without the text they typed."""
-    english = handoff.language == "en"
-    words = _CONFIRMATION["en" if english else "nl"]
+    language = handoff.language
+    words = _CONFIRMATION[in_language(language, "nl", "en")]
     way = preferred_contact(handoff)
-    if handoff.language == "en":
-        way = way.replace("telefoon", "phone").replace(" of ", " or ")
+    way = in_language(language, way, way.replace("telefoon", "phone").replace(" of ", " or "))
+    contact = province_contact()
     values = {"organisation": handoff.organisation_name, "adviser": handoff.adviser_name,
-              "name": handoff.contact_name or ("Sir/Madam" if handoff.language == "en" else "heer/mevrouw"),
+              "name": handoff.contact_name or in_language(language, "heer/mevrouw", "Sir/Madam"),
               "days": labels.response_days, "way": way,
-              "need": ((labels.need_en or labels.need) if english else labels.need).lower(),
-              "privacy_url": privacy_url}
+              "need": in_language(language, labels.need, labels.need_en or labels.need).lower(),
+              "privacy_url": privacy_url, "phone": contact.phone, "phone_international": contact.phone_international,
+              "email": contact.email}
     subject = words["subject"].format(**values)
     text = "\n".join(line.format(**values) for line in words["lines"])
     escaped = {k: escape(str(v)) for k, v in values.items()}

@@ -6,7 +6,6 @@ database, the same choice ``wegwijzer.rasa.endpoints`` gives Rasa.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping
@@ -14,21 +13,15 @@ from typing import Mapping
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-from wegwijzer.storage.engine import PROJECT_ROOT, get_engine
+from wegwijzer.settings import tracker_database_url
+from wegwijzer.storage.engine import get_engine
 
 TABLE = "events"
 ERASE_ACTION = "action_erase_data"
 
 
-def tracker_url(env: Mapping[str, str] = os.environ) -> str:
-    url = env.get("TRACKER_DATABASE_URL")
-    if url:
-        return url.replace("postgres://", "postgresql://", 1)
-    return f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
-
-
-def tracker_engine(env: Mapping[str, str] = os.environ) -> Engine:
-    return get_engine(tracker_url(env))
+def tracker_engine(env: Mapping[str, str] | None = None) -> Engine:
+    return get_engine(tracker_database_url(env))
 
 
 def _has_events(engine: Engine) -> bool:
@@ -42,14 +35,6 @@ def erase_sender(engine: Engine, sender_id: str) -> int:
     with engine.begin() as connection:
         result = connection.execute(text(f"DELETE FROM {TABLE} WHERE sender_id = :sender"), {"sender": sender_id})
         return result.rowcount or 0
-
-
-def count_events(engine: Engine, sender_id: str) -> int:
-    if not _has_events(engine):
-        return 0
-    with engine.connect() as connection:
-        return connection.execute(text(f"SELECT COUNT(*) FROM {TABLE} WHERE sender_id = :sender"),
-                                  {"sender": sender_id}).scalar_one()
 
 
 def erase_turn_saved(engine: Engine, sender_id: str) -> bool:

@@ -1,7 +1,6 @@
 """Database connection: ``DATABASE_URL`` or a SQLite file in the project's ``var/`` folder."""
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -12,15 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from wegwijzer.storage.tables import Base
 from wegwijzer.storage.schema import add_missing_columns
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url.replace("postgres://", "postgresql://", 1)
-    return f"sqlite:///{PROJECT_ROOT / 'var' / 'wegwijzer.db'}"
+from wegwijzer.settings import PROJECT_ROOT, database_url  # PROJECT_ROOT: many tests import it from here
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -49,6 +40,13 @@ def get_engine(url: str | None = None) -> Engine:
     if url not in _engines:
         _engines[url] = _create_engine(url)
     return _engines[url]
+
+
+def ready_engine(url: str | None = None) -> Engine:
+    """The engine of a database whose tables exist (``init_db`` first): for commands that read or write rows."""
+    engine = get_engine(url)
+    init_db(engine)
+    return engine
 
 
 def dispose_engines() -> None:

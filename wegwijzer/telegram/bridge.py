@@ -20,7 +20,7 @@ from wegwijzer.telegram import keyboard
 from wegwijzer.telegram.chat import Chat
 from wegwijzer.telegram.flood import FloodGate
 from wegwijzer.rasa.client import RasaClient, RasaNoAnswer, RasaRejected, RasaUnavailable
-from wegwijzer.telegram.settings import TelegramSettings
+from wegwijzer.settings import TelegramSettings
 from wegwijzer.telegram.telegram_calls import with_retries
 from wegwijzer.telegram.texts import command_descriptions, say
 

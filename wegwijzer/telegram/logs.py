@@ -1,14 +1,17 @@
-"""Logging for the bridge without secrets: the bot token appears in Bot API URLs and in some errors."""
+"""Logging for the bridge without secrets (the bot token appears in Bot API URLs and in some errors), escaped."""
 from __future__ import annotations
 
 import logging
 import sys
 
+from wegwijzer.logsafe import escape_controls
+
 REDACTED = "[token]"
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces each secret in a record's message and traceback before any handler writes it."""
+    """Replaces each secret in a record's message and traceback before any handler writes it, and escapes
+    control characters in the message (a value from a request cannot forge a log line)."""
 
     def __init__(self, *secrets: str | None) -> None:
         super().__init__()
@@ -22,7 +25,7 @@ class RedactSecrets(logging.Filter):
             message = message.replace(secret, REDACTED)
             if record.exc_text:
                 record.exc_text = record.exc_text.replace(secret, REDACTED)
-        record.msg, record.args = message, None
+        record.msg, record.args = escape_controls(message), None
         return True
 
 

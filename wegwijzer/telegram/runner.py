@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 import signal
 
@@ -13,7 +12,7 @@ from telegram.ext import Application
 from wegwijzer.telegram.bridge import Bridge
 from wegwijzer.telegram.logs import setup_logging
 from wegwijzer.rasa.client import RasaClient
-from wegwijzer.telegram.settings import TelegramSettings
+from wegwijzer.settings import TelegramSettings, log_level
 from wegwijzer.telegram.telegram_calls import with_retries
 from wegwijzer.telegram.webhook import start_webhook_server
 
@@ -28,7 +27,7 @@ class StartupFailed(Exception):
 
 async def serve(settings: TelegramSettings, stop: asyncio.Event) -> None:
     """Run the bridge until ``stop`` is set."""
-    rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout)
+    rasa = RasaClient(settings.rasa_url, "telegram", timeout=settings.rasa_timeout)
     bridge = Bridge(settings, rasa)
     application = bridge.build_application()
     webhook = None
@@ -105,7 +104,7 @@ def main() -> int:
     if not settings.token:
         print("Telegram is off: TELEGRAM_BOT_TOKEN is not set")
         return 0
-    setup_logging(os.environ.get("WEGWIJZER_LOG_LEVEL", "INFO"), settings.token, settings.webhook_secret)
+    setup_logging(log_level(), settings.token, settings.webhook_secret)
     try:
         asyncio.run(_run_until_signal(settings))
     except StartupFailed as exc:

@@ -1,4 +1,4 @@
-"""The bridge's own texts (``texts.yml``), in Dutch and English."""
+"""The bridge's own texts (``texts.yml``, contact details filled in from ``data/contact.yml``), in Dutch and English."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -6,12 +6,14 @@ from pathlib import Path
 
 import yaml
 
+from wegwijzer.texts import fill_contact
+
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
 
 
 @lru_cache(maxsize=1)
 def _texts() -> dict:
-    return yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
+    return yaml.safe_load(fill_contact(TEXTS_FILE.read_text(encoding="utf-8")))
 
 
 def say(key: str, language: str, **values: object) -> str:

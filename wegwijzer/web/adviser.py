@@ -13,14 +13,15 @@ from html import escape
 from typing import Awaitable, Callable, Mapping
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
-from wegwijzer.storage.engine import get_engine, session_scope
-from wegwijzer.handoffs.lifecycle import OUTCOMES, STEPS, HandoffGone, advance
+from wegwijzer.handoffs.lifecycle import OUTCOMES, STEPS, HandoffGone, Reassigned
+from wegwijzer.handoffs.link_actions import advance_by_link, linked_handoff, linked_transcript
 from wegwijzer.handoffs.links import PATH_PREFIX, LinkClaim, link_secret, verify
-from wegwijzer.storage.tables import HandoffRow
 from wegwijzer.handoffs.summary import OUTCOMES as OUTCOME_LABELS
 from wegwijzer.handoffs.summary import local_time
-from wegwijzer.rasa.tracker_store import tracker_engine, transcript
+from wegwijzer.storage.tables import HandoffRow
+from wegwijzer.texts import province_contact
 from wegwijzer.web.privacy import html_response
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ LINK_FIELDS = ("h", "a", "exp", "sig")
 def _forbidden() -> web.Response:
     return html_response("Deze link werkt niet", "<div class=\"box error\"><p>Deze link is niet geldig of verlopen. "
                          "Er is niets veranderd.</p><p>Gebruik de link uit de nieuwste e-mail over deze aanvraag, "
-                         "of bel Wegwijzer: 038 499 88 99.</p></div>", status=403, extra_headers=PRIVATE)
+                         f"of bel Wegwijzer: {escape(province_contact().phone)}.</p></div>", status=403,
+                         extra_headers=PRIVATE)
 
 
 def _gone() -> web.Response:
@@ -45,8 +47,10 @@ def _gone() -> web.Response:
                          "</p></div>", status=410, extra_headers=PRIVATE)
 
 
-class Reassigned(Exception):
-    """The link is for an earlier assignment: the handoff now belongs to another adviser."""
+def _unreadable() -> web.Response:
+    return html_response("Formulier niet gelezen", "<div class=\"box error\"><p>Dit formulier kon niet worden "
+                         "gelezen. Er is niets veranderd.</p><p>Open de link uit de e-mail opnieuw.</p></div>",
+                         status=400, extra_headers=PRIVATE)
 
 
 def _reassigned() -> web.Response:
@@ -54,11 +58,13 @@ def _reassigned() -> web.Response:
                          "adviseur. Er is niets veranderd.</p></div>", status=409, extra_headers=PRIVATE)
 
 
-def _answers_reassigned(handler: Callable[[web.Request], Awaitable[web.Response]]):
+def _answers_gone_or_reassigned(handler: Callable[[web.Request], Awaitable[web.Response]]):
     @functools.wraps(handler)
     async def wrapped(request: web.Request) -> web.Response:
         try:
             return await handler(request)
+        except HandoffGone:
+            return _gone()
         except Reassigned:
             return _reassigned()
 
@@ -67,16 +73,6 @@ def _answers_reassigned(handler: Callable[[web.Request], Awaitable[web.Response]
 
 def _claim(action: str, fields: Mapping[str, str]) -> LinkClaim | None:
     return verify(action, fields, link_secret())
-
-
-def _load(claim: LinkClaim) -> HandoffRow | None:
-    with session_scope(get_engine()) as session:
-        row = session.get(HandoffRow, claim.handoff_id)
-        if row is None or row.purged_at is not None:
-            return None
-        if row.assignment != claim.assignment:
-            raise Reassigned()
-        return row
 
 
 def _heading(row: HandoffRow) -> str:
@@ -98,64 +94,44 @@ def _form(action: str, fields: Mapping[str, str], button: str, with_outcome: boo
             f"<p><button type=\"submit\">{escape(button)}</button></p></form>")
 
 
-@_answers_reassigned
+@_answers_gone_or_reassigned
 async def confirm_page(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     claim = _claim(action, request.query)
     if claim is None:
         return _forbidden()
-    row = await asyncio.to_thread(_load, claim)
-    if row is None:
-        return _gone()
+    row = await asyncio.to_thread(linked_handoff, claim)
     title, button = STEP_WORDS[action]
     return html_response(title, _heading(row) + _form(action, request.query, button, action == "closed"),
                          extra_headers=PRIVATE)
 
 
-def _advance(claim: LinkClaim, outcome: str | None) -> tuple[HandoffRow, bool] | None:
-    with session_scope(get_engine()) as session:
-        row = session.get(HandoffRow, claim.handoff_id)
-        if row is None:
-            return None
-        if row.assignment != claim.assignment:
-            raise Reassigned()
-        return advance(session, claim.handoff_id, claim.action, outcome=outcome)
-
-
-@_answers_reassigned
+@_answers_gone_or_reassigned
 async def change_status(request: web.Request) -> web.Response:
     action = request.match_info["action"]
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (ValueError, HttpProcessingError):  # a broken form body (bad multipart, not UTF-8)
+        return _unreadable()
     fields = {name: str(form.get(name, "")) for name in LINK_FIELDS}
     claim = _claim(action, fields)
     if claim is None:
         return _forbidden()
     outcome = str(form.get("outcome", "")) or None
     if action == "closed" and outcome not in OUTCOMES:
-        row = await asyncio.to_thread(_load, claim)
-        if row is None:
-            return _gone()
+        row = await asyncio.to_thread(linked_handoff, claim)
         title, button = STEP_WORDS[action]
         return html_response(title, _heading(row) + _form(action, fields, button, True, "Kies hoe het is afgelopen."),
                              status=400, extra_headers=PRIVATE)
-    try:
-        result = await asyncio.to_thread(_advance, claim, outcome)
-    except HandoffGone:
-        return _gone()
-    if result is None:
-        return _gone()
-    row, changed = result
+    row, changed = await asyncio.to_thread(advance_by_link, claim, outcome)
     logger.info("handoff %d: %s via adviser link (%s)", row.id, action, "changed" if changed else "no change")
     note = "Dank u wel, dit is opgeslagen." if changed else "Dit was al eerder opgeslagen. Er is niets veranderd."
     return html_response(STEP_WORDS[action][0], f"<div class=\"box\"><p>{note}</p></div>" + _heading(row),
                          extra_headers=PRIVATE)
 
 
-def _transcript_html(claim: LinkClaim) -> str | None:
-    row = _load(claim)
-    if row is None:
-        return None
-    lines = transcript(tracker_engine(), row.conversation_id)
+def _transcript_html(claim: LinkClaim) -> str:
+    row, lines = linked_transcript(claim)
     if not lines:
         return _heading(row) + "<p>Het gesprek is niet meer bewaard.</p>"
     rendered = "".join(
@@ -164,14 +140,12 @@ def _transcript_html(claim: LinkClaim) -> str | None:
     return _heading(row) + "<p>Alleen voor u: deel dit gesprek niet.</p>" + rendered
 
 
-@_answers_reassigned
+@_answers_gone_or_reassigned
 async def transcript_page(request: web.Request) -> web.Response:
     claim = _claim("transcript", request.query)
     if claim is None:
         return _forbidden()
     body = await asyncio.to_thread(_transcript_html, claim)
-    if body is None:
-        return _gone()
     return html_response("Het gesprek met Wegwijzer", body, extra_headers=PRIVATE)
 
 

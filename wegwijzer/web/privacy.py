@@ -1,5 +1,8 @@
-"""The privacy statement (Dutch) at ``/privacy``: what is stored, why, how long, who receives it,
-and how to have it erased. The retention period shown is the one ``privacy purge`` uses."""
+"""The privacy statement at ``/privacy``, and the page layout the advisers' pages share.
+
+It says what is stored, why, how long, who receives it, and how to have it erased. The retention
+period shown is the one ``privacy purge`` uses.
+"""
 from __future__ import annotations
 
 from html import escape
@@ -8,7 +11,8 @@ from string import Template
 
 from aiohttp import web
 
-from wegwijzer.handoffs.privacy import retention_days
+from wegwijzer.settings import retention_days
+from wegwijzer.texts import fill_contact
 
 TEMPLATES = Path(__file__).parent / "templates"
 SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -16,9 +20,14 @@ SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'u
                     "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
 
 
+def _template(name: str) -> Template:
+    """A page template with the province's contact details filled in."""
+    return Template(fill_contact((TEMPLATES / name).read_text(encoding="utf-8")))
+
+
 def render_page(title: str, body_html: str) -> str:
     """The shared page layout; ``title`` is escaped here, ``body_html`` must be escaped by the caller."""
-    return Template((TEMPLATES / "page.html").read_text(encoding="utf-8")).substitute(title=escape(title), body=body_html)
+    return _template("page.html").substitute(title=escape(title), body=body_html)
 
 
 def html_response(title: str, body_html: str, status: int = 200, extra_headers: dict[str, str] | None = None) -> web.Response:
@@ -27,7 +36,7 @@ def html_response(title: str, body_html: str, status: int = 200, extra_headers: 
 
 
 def privacy_statement() -> str:
-    body = Template((TEMPLATES / "privacy.html").read_text(encoding="utf-8")).substitute(retention_days=retention_days())
+    body = _template("privacy.html").substitute(retention_days=retention_days())
     return render_page("Privacy bij Wegwijzer", body)
 
 

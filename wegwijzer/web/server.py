@@ -1,6 +1,7 @@
-"""The website server: serves the chat widget and its demo page, passes chat messages on to Rasa's
-REST channel (same origin, or cross-origin for the configured partner sites only), and serves the
-privacy statement and the advisers' handoff pages.
+"""The website server: the chat widget, its demo page, the chat API, the privacy statement and the advisers' pages.
+
+Chat messages go on to Rasa's REST channel through the one Rasa client (same origin, or cross-origin
+for the configured partner sites only).
 
 Message texts, session ids, client addresses and query strings (the advisers' signed links) are
 never logged (AVG/GDPR).
@@ -8,6 +9,7 @@ never logged (AVG/GDPR).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import math
 import re
@@ -15,13 +17,15 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from wegwijzer.logsafe import escape_controls, setup_logging
+from wegwijzer.rasa.client import RasaClient, RasaNoAnswer, RasaRejected, RasaUnavailable
+from wegwijzer.settings import WebSettings
+from wegwijzer.texts import fill_contact
 from wegwijzer.web import adviser, privacy
 from wegwijzer.web.rate_limit import RateLimiter
-from wegwijzer.web.settings import WebSettings
 
 logger = logging.getLogger(__name__)
 
@@ -42,25 +46,18 @@ MAX_BODY_BYTES = 32 * 1024
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
     """Method, path, status, size and time: no query string (an adviser link's signature is there), no client
-    address, referrer or user agent."""
+    address, referrer or user agent. The path is decoded (``%0a`` is a line break): it is logged escaped."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %s %s %.3fs", request.method, request.path, response.status,
-                         response.body_length, time)
+        self.logger.info("%s %s %s %s %.3fs", escape_controls(request.method), escape_controls(request.path),
+                         response.status, response.body_length, time)
 
 
 SETTINGS = web.AppKey("settings", WebSettings)
 SESSION_LIMIT = web.AppKey("session_limit", RateLimiter)
 CLIENT_LIMIT = web.AppKey("client_limit", RateLimiter)
-HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
-
-
-class RasaUnavailable(Exception):
-    """Rasa could not be reached or did not answer in time."""
-
-
-class RasaBadReply(Exception):
-    """Rasa answered, but not with a list of messages."""
+RASA = web.AppKey("rasa", RasaClient)
+CHANNEL = "widget"  # the channel in the metadata of every message sent to Rasa
 
 
 def json_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -70,6 +67,10 @@ def json_error(status: int, code: str, message: str, headers: dict[str, str] | N
 
 _ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "too_large", 429: "rate_limited"}
+UNAVAILABLE = (503, "assistant_unavailable", "The assistant cannot be reached right now; the message did not reach it.")
+NO_ANSWER = (504, "assistant_no_answer", "The assistant did not answer in time; the message may have reached it, "
+                                         "so it is not sent again.")
+BAD_REPLY = (502, "assistant_error", "The assistant gave an answer the web server cannot use.")
 
 
 @web.middleware
@@ -84,7 +85,8 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # the reason is logged by type only: its text may hold what the user typed
-        logger.error("unexpected %s while handling %s %s", type(exc).__name__, request.method, request.path)
+        logger.error("unexpected %s while handling %s %s", type(exc).__name__, escape_controls(request.method),
+                     escape_controls(request.path))
         return json_error(500, "internal_error", "Something went wrong in the web server.")
 
 
@@ -121,7 +123,7 @@ async def post_message(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the JSON parser goes
         return json_error(400, "invalid_json", "The request body must be JSON.", cors)
     if not isinstance(body, dict):
         return json_error(400, "invalid_json", "The request body must be a JSON object.", cors)
@@ -130,6 +132,8 @@ async def post_message(request: web.Request) -> web.Response:
         return json_error(400, "invalid_session", "session must be a UUID in lower-case hexadecimal.", cors)
     if not isinstance(message, str) or not message.strip():
         return json_error(400, "empty_message", "message must be a non-empty text.", cors)
+    if not _is_text(message):
+        return json_error(400, "invalid_text", "message must be valid Unicode text.", cors)
     if len(message) > settings.max_message_chars:
         return json_error(413, "message_too_long",
                           f"message is longer than {settings.max_message_chars} characters.", cors)
@@ -140,13 +144,23 @@ async def post_message(request: web.Request) -> web.Response:
         return json_error(429, "rate_limited", "Too many messages; wait a moment.",
                           {**cors, "Retry-After": str(math.ceil(wait))})
     try:
-        messages = await ask_rasa(request.app[HTTP_CLIENT], settings, SENDER_PREFIX + session, message.strip(),
-                                  language)
-    except RasaUnavailable:
-        return json_error(503, "assistant_unavailable", "The assistant cannot be reached right now.", cors)
-    except RasaBadReply:
-        return json_error(502, "assistant_error", "The assistant gave an answer the web server cannot use.", cors)
-    return web.json_response({"messages": messages}, headers=cors)
+        replies = await request.app[RASA].send(SENDER_PREFIX + session, message.strip(), {"language": language})
+    except RasaUnavailable:  # certainly not handled by Rasa: the widget may offer to send it again
+        return json_error(*UNAVAILABLE, cors)
+    except RasaNoAnswer:  # Rasa may have it: sending it again could fill a form slot twice
+        return json_error(*NO_ANSWER, cors)
+    except RasaRejected:
+        return json_error(*BAD_REPLY, cors)
+    return web.json_response({"messages": [m for m in map(_widget_message, replies) if m]}, headers=cors)
+
+
+def _is_text(value: str) -> bool:
+    """False for a lone surrogate (JSON allows ``"\\ud800"``): it is no character, and Rasa's tracker store fails on it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def client_address(request: web.Request) -> str:
@@ -158,28 +172,6 @@ def client_address(request: web.Request) -> str:
         if forwarded:
             return forwarded
     return request.remote or ""
-
-
-async def ask_rasa(client: aiohttp.ClientSession, settings: WebSettings, sender: str, message: str,
-                   language: str) -> list[dict[str, Any]]:
-    """Send one message to Rasa's REST channel; its replies as ``{"text", "buttons"}`` (nothing else passes)."""
-    payload = {"sender": sender, "message": message, "metadata": {"channel": "widget", "language": language}}
-    try:
-        async with client.post(f"{settings.rasa_url}/webhooks/rest/webhook", json=payload,
-                               timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout)) as response:
-            if response.status != 200:
-                logger.warning("Rasa answered with HTTP %s", response.status)
-                raise RasaBadReply
-            replies = await response.json(content_type=None)
-    except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
-        logger.warning("Rasa is unreachable at %s (%s)", settings.rasa_url, type(exc).__name__)
-        raise RasaUnavailable from None
-    except (aiohttp.ClientError, ValueError) as exc:
-        logger.warning("Rasa sent an unreadable answer (%s)", type(exc).__name__)
-        raise RasaBadReply from None
-    if not isinstance(replies, list):
-        raise RasaBadReply
-    return [m for m in map(_widget_message, replies) if m]
 
 
 def _widget_message(reply: Any) -> dict[str, Any] | None:
@@ -196,15 +188,19 @@ async def health(_request: web.Request) -> web.Response:
 
 
 def _static(filename: str, content_type: str):
-    path = STATIC_DIR / filename
+    """Serve a static file with the province's contact details filled in (read once, revalidated by ETag)."""
+    body = fill_contact((STATIC_DIR / filename).read_text(encoding="utf-8")).encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"Content-Type": content_type, "Cache-Control": "no-cache", "ETag": etag}
+    if filename.endswith(".html"):
+        headers["Content-Security-Policy"] = DEMO_PAGE_POLICY
+    else:  # the widget is loaded by partner sites too
+        headers["Cross-Origin-Resource-Policy"] = "cross-origin"
 
-    async def serve(_request: web.Request) -> web.StreamResponse:
-        headers = {"Content-Type": content_type, "Cache-Control": "no-cache"}
-        if filename.endswith(".html"):
-            headers["Content-Security-Policy"] = DEMO_PAGE_POLICY
-        else:  # the widget is loaded by partner sites too
-            headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-        return web.FileResponse(path, headers=headers)
+    async def serve(request: web.Request) -> web.StreamResponse:
+        if etag in request.headers.get("If-None-Match", ""):
+            return web.Response(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
+        return web.Response(body=body, headers=headers)
 
     return serve
 
@@ -222,12 +218,12 @@ def create_app(settings: WebSettings | None = None) -> web.Application:
     app[SESSION_LIMIT] = RateLimiter(settings.session_rate, settings.rate_window)
     app[CLIENT_LIMIT] = RateLimiter(settings.client_rate, settings.rate_window)
 
-    async def http_client(app: web.Application) -> AsyncIterator[None]:
-        async with aiohttp.ClientSession() as client:
-            app[HTTP_CLIENT] = client
-            yield
+    async def rasa_client(app: web.Application) -> AsyncIterator[None]:
+        app[RASA] = RasaClient(settings.rasa_url, CHANNEL, timeout=settings.rasa_timeout)
+        yield
+        await app[RASA].aclose()
 
-    app.cleanup_ctx.append(http_client)
+    app.cleanup_ctx.append(rasa_client)
     app.on_response_prepare.append(_security_headers)
     app.router.add_post("/api/message", post_message)
     app.router.add_route("OPTIONS", "/api/message", preflight)
@@ -241,7 +237,7 @@ def create_app(settings: WebSettings | None = None) -> web.Application:
 
 def run(settings: WebSettings) -> None:
     """Serve until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging()
     print(f"Wegwijzer web server on http://{settings.host}:{settings.port}/ (Rasa at {settings.rasa_url})", flush=True)
     web.run_app(create_app(settings), host=settings.host, port=settings.port,
                 access_log_class=PathOnlyAccessLogger, print=None)

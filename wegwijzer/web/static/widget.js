@@ -38,11 +38,11 @@
       counterTooLong: "{count} van {max} tekens: te lang",
       tooLong: "Uw bericht is te lang. Maak het korter dan {max} tekens. Uw tekst staat nog in het invoerveld.",
       notSent: "Niet verstuurd",
-      unreachable: "{title} is nu niet bereikbaar. Uw bericht is bewaard. Probeer het zo opnieuw. Lukt het niet? Bel de provincie Overijssel: 038 499 88 99 (werkdagen), of mail postbus@overijssel.nl.",
+      unreachable: "{title} is nu niet bereikbaar. Uw bericht is bewaard. Probeer het zo opnieuw. Lukt het niet? Bel de provincie Overijssel: {{phone}} (werkdagen), of mail {{email}}.",
       rateLimited: "U stuurt veel berichten kort na elkaar. Wacht even en probeer het dan opnieuw. Uw bericht is bewaard.",
       rejected: "Dit bericht kon ik niet versturen. Probeer het anders te zeggen.",
       pending: "Uw laatste bericht is nog niet verstuurd.",
-      noAnswer: "{title} gaf geen antwoord. Typ uw bericht nog eens. Lukt het niet? Bel de provincie Overijssel: 038 499 88 99 (werkdagen), of mail postbus@overijssel.nl.",
+      noAnswer: "{title} gaf geen antwoord. Typ uw bericht nog eens. Lukt het niet? Bel de provincie Overijssel: {{phone}} (werkdagen), of mail {{email}}.",
       retry: "Opnieuw versturen",
       privacy: "Privacy",
       newWindow: "(opent in een nieuw venster)",
@@ -66,11 +66,11 @@
       counterTooLong: "{count} of {max} characters: too long",
       tooLong: "Your message is too long. Keep it under {max} characters. Your text is still in the input box.",
       notSent: "Not sent",
-      unreachable: "{title} cannot be reached right now. Your message has been kept. Please try again in a moment. Still not working? Call the province of Overijssel: 038 499 88 99 (working days), or email postbus@overijssel.nl.",
+      unreachable: "{title} cannot be reached right now. Your message has been kept. Please try again in a moment. Still not working? Call the province of Overijssel: {{phone}} (working days), or email {{email}}.",
       rateLimited: "You are sending many messages in a short time. Please wait a moment and try again. Your message has been kept.",
       rejected: "I could not send this message. Please try saying it differently.",
       pending: "Your last message has not been sent yet.",
-      noAnswer: "{title} did not answer. Please type your message again. Still not working? Call the province of Overijssel: 038 499 88 99 (working days), or email postbus@overijssel.nl.",
+      noAnswer: "{title} did not answer. Please type your message again. Still not working? Call the province of Overijssel: {{phone}} (working days), or email {{email}}.",
       retry: "Send again",
       privacy: "Privacy",
       newWindow: "(opens in a new window)",
@@ -333,11 +333,13 @@
         if (!result.messages.length) showNotice(t("noAnswer"), false);  // never leave the user in silence
         saveState();
         pump();
-      } else if (result.kind === "rejected") {
+      } else if (result.kind === "rejected" || result.kind === "no_answer") {
+        // Not sent again by itself: a rejected message would be rejected again, and one without an answer
+        // may have reached the assistant (sending it twice could fill in a form answer twice); the user decides.
         state.outbox.shift();
         markFailed(item.entryId, true);
         saveState();
-        showNotice(t("rejected"), false);
+        showNotice(t(result.kind === "rejected" ? "rejected" : "noAnswer"), false);
         pump();
       } else {
         paused = true;
@@ -350,7 +352,8 @@
 
   function post(message) {
     var controller = window.AbortController ? new AbortController() : null;
-    var timer = controller && setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    var timedOut = false;
+    var timer = controller && setTimeout(function () { timedOut = true; controller.abort(); }, REQUEST_TIMEOUT_MS);
     return fetch(API_URL, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -364,10 +367,11 @@
         });
       }
       if (response.status === 429) return { kind: "rate_limited" };
+      if (response.status === 504) return { kind: "no_answer" };  // it may have reached the assistant
       if (response.status >= 500) return { kind: "unreachable" };
       return { kind: "rejected" };
     }).catch(function () {
-      return { kind: "unreachable" };
+      return { kind: timedOut ? "no_answer" : "unreachable" };
     }).finally(function () {
       if (timer) clearTimeout(timer);
     });
