@@ -1,1 +1,1 @@
-"""Rasa custom actions: conversation glue only; the domain logic lives in ``bot``."""
+"""Rasa custom actions: conversation glue only; the domain logic lives in ``wegwijzer``."""

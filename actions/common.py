@@ -4,22 +4,19 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 from typing import Any, Awaitable, Callable, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from wegwijzer.catalog.cache import Catalog, CatalogCache
+from wegwijzer.settings import database_timeout
 from wegwijzer.storage.engine import get_engine, init_db
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DATABASE_TIMEOUT = float(os.environ.get("WEGWIJZER_DB_TIMEOUT", "5"))
-# Intents that interrupt a question rather than answer it: a form must not count them as a miss.
-SIDE_INTENTS = frozenset({"ask_about", "start_over", "stop", "human", "bot_challenge", "out_of_scope", "erase_data",
-                          "ask_privacy", "help", "greet", "thank", "goodbye"})
+DATABASE_TIMEOUT = database_timeout()
 
 KNOWN_CHANNELS = frozenset({"widget", "telegram"})
 

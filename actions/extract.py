@@ -1,8 +1,9 @@
 """Reading the facts out of a message, so that one sentence can answer several questions.
 
-The forms' validators call ``fact_events`` on every answer and when a form starts (the first message
-of a conversation starts the intake), so no separate action runs per message; the language comes
-from the NLU (``wegwijzer.rasa.nlu_language``).
+The intake form's validator calls ``fact_events`` on every answer and when the form starts (the first
+message of a conversation starts the intake), so no separate action runs per message; the language comes
+from the NLU (``wegwijzer.rasa.nlu_language``). The contact form reads no facts: a correction there leaves
+the form (see ``wegwijzer.rasa.side_paths``) and the intake takes it, so it is validated like any answer.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.common import catalog, intent_of
+from wegwijzer.referral.conversation import cleared_referral
 from wegwijzer.referral.understanding import EMPLOYEES, NEED, PLACE, SECTOR, understand
 
 FACT_SLOTS = (PLACE, SECTOR, EMPLOYEES, NEED)
@@ -21,10 +23,13 @@ FREE_TEXT_SLOTS = frozenset({"request_text", "contact_name", "company_name", "co
 
 def fact_events(tracker: Tracker) -> list[dict[str, Any]]:
     """The facts in the latest message that may fill or change a slot: place, sector, size, need and the
-    request, unless a free-text question is open or the contact form runs (a correction is always taken)."""
+    request, unless a free-text question is open (a correction is always taken) or the contact form runs.
+
+    A change of a fact behind a referral already told empties that referral, the consent and the contact
+    form: consent is given for one organisation and one set of data."""
     intent = intent_of(tracker)
     requested = tracker.get_slot("requested_slot")
-    if intent != "correct" and (requested in FREE_TEXT_SLOTS or tracker.active_loop_name == "contact_form"):
+    if tracker.active_loop_name == "contact_form" or (intent != "correct" and requested in FREE_TEXT_SLOTS):
         return []
     text = tracker.latest_message.get("text") or ""
     understood = understand(catalog(), text, tracker.latest_message.get("entities") or [], expecting=requested)
@@ -37,4 +42,6 @@ def fact_events(tracker: Tracker) -> list[dict[str, Any]]:
             events.append(SlotSet(slot, value))
     if understood.is_request and not tracker.get_slot("request_text"):
         events.append(SlotSet("request_text", text.strip()))
+    if events and (tracker.get_slot("referral") is not None or tracker.get_slot("consent") is not None):
+        events += [SlotSet(name, value) for name, value in cleared_referral().items()]
     return events

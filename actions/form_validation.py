@@ -17,21 +17,23 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import SIDE_INTENTS, intent_of, safely
+from actions.common import intent_of, safely
 from actions.extract import fact_events
 from actions.questions import QUESTIONS
+from wegwijzer.rasa.side_paths import interruptions
 
 REQUESTED_SLOT = "requested_slot"
 
 
-def count_misses(form_events: list[dict[str, Any]], tracker: Tracker) -> list[dict[str, Any]]:
+def count_misses(form_events: list[dict[str, Any]], tracker: Tracker, form: str) -> list[dict[str, Any]]:
     """Reset the miss counter when the requested question was answered, else count one more miss.
 
-    Interruptions (a question about Novel-T, "stop") are no miss: nothing is returned for them, so
-    Rasa rejects the form for this turn and the rule for the interruption runs instead.
+    Interruptions of ``form`` (a question about Novel-T, "stop", a correction in the contact form) are no
+    miss: nothing is returned for them, so Rasa rejects the form for this turn and the rule for the
+    interruption runs instead.
     """
     requested = tracker.get_slot(REQUESTED_SLOT)
-    if requested is None or intent_of(tracker) in SIDE_INTENTS:
+    if requested is None or intent_of(tracker) in interruptions(form):
         return form_events
     answers = [e.get("value") for e in form_events if e.get("event") == "slot" and e.get("name") == requested]
     misses = 0 if answers and answers[-1] is not None else int(tracker.get_slot("misses") or 0) + 1
@@ -65,7 +67,10 @@ class AskingFormValidation(FormValidationAction, ABC):
         extracted = extracted_this_turn(tracker, {*self.domain_slots(domain), tracker.get_slot(REQUESTED_SLOT)})
         facts = fact_events(tracker)
         tracker.add_slots(facts)  # validated below like any other new value
-        events = count_misses(facts + await super().run(dispatcher, tracker, domain), tracker)
+        validated = await super().run(dispatcher, tracker, domain)
+        checked = {e.get("name") for e in validated if e.get("event") == "slot"}
+        unchecked = [e for e in facts if e.get("name") not in checked]  # a raw value never reaches the tracker
+        events = count_misses(unchecked + validated, tracker, self.form_name())
         if self.rasa_rejects(tracker, extracted, events):
             return []  # nothing, or Rasa would count it as an answer
         tracker.add_slots(events)

@@ -1,16 +1,14 @@
-"""Storing a handoff (with the entrepreneur's consent) together with its deliveries, the adviser's
+"""A stored handoff's life (recording it is ``wegwijzer.handoffs.record``): the adviser's
 status changes (accepted, contacted, closed with an outcome), reassigning, listing and erasing."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from wegwijzer.handoffs import outbox
-from wegwijzer.storage.tables import AdviserAssignmentRow, HandoffRow, IntakeRecordRow, OutboxRow
-from wegwijzer.referral.places import Location
+from wegwijzer.storage.tables import AdviserAssignmentRow, HandoffRow, OutboxRow
 from wegwijzer.catalog.referral_data import Adviser, Organisation
 
 
@@ -19,80 +17,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-@dataclass(frozen=True)
-class HandoffRequest:
-    conversation_id: str
-    organisation: Organisation
-    adviser: Adviser
-    location: Location
-    region_name: str
-    need: str
-    consent_text: str
-    channel: str
-    language: str
-    sector: str | None = None
-    employees: str | None = None
-    request_text: str | None = None
-    programs: list[dict[str, str]] = field(default_factory=list)
-    contact_name: str | None = None
-    contact_email: str | None = None
-    contact_phone: str | None = None
-    company_name: str | None = None
-    consent_at: datetime = field(default_factory=utcnow)
-
-
-def record_handoff(session: Session, request: HandoffRequest) -> HandoffRow:
-    """Store the handoff, note the adviser's assignment and queue its deliveries, in the caller's transaction."""
-    row = HandoffRow(
-        conversation_id=request.conversation_id,
-        organisation_key=request.organisation.key,
-        organisation_name=request.organisation.name,
-        adviser_key=request.adviser.key,
-        adviser_name=request.adviser.name,
-        adviser_email=request.adviser.email,
-        region=request.region_name,
-        municipality=request.location.municipality,
-        place=request.location.place,
-        sector=request.sector,
-        employees=request.employees,
-        need=request.need,
-        request_text=request.request_text,
-        programs=request.programs,
-        contact_name=request.contact_name,
-        contact_email=request.contact_email,
-        contact_phone=request.contact_phone,
-        company_name=request.company_name,
-        consent_text=request.consent_text,
-        consent_at=request.consent_at,
-        channel=request.channel,
-        language=request.language,
-        status=NEW,
-        assignment=1,
-        created_at=utcnow(),
-    )
-    session.add(row)
-    _note_assignment(session, request.adviser.key, row.created_at)
-    session.flush()
-    outbox.queue_handoff_deliveries(session, row, request.adviser, row.created_at)
-    return row
-
-
-def _note_assignment(session: Session, adviser_key: str, when: datetime) -> None:
+def note_assignment(session: Session, adviser_key: str, when: datetime) -> None:
+    """Count one more handoff for the adviser: routing gives the next one to whoever waited longest."""
     assignment = session.get(AdviserAssignmentRow, adviser_key)
     if assignment is None:
         session.add(AdviserAssignmentRow(adviser_key=adviser_key, last_assigned_at=when, assigned_count=1))
     else:
         assignment.last_assigned_at = when
         assignment.assigned_count += 1
-
-
-def record_intake(session: Session, *, outcome: str, region: str | None = None, municipality: str | None = None,
-                  sector: str | None = None, size_band: str | None = None, need: str | None = None,
-                  organisation_key: str | None = None, channel: str | None = None, language: str | None = None) -> None:
-    """One anonymous line for the province's statistics: no name, no contact, no conversation id."""
-    session.add(IntakeRecordRow(outcome=outcome, region=region, municipality=municipality, sector=sector,
-                                size_band=size_band, need=need, organisation_key=organisation_key,
-                                channel=channel, language=language, created_at=utcnow()))
 
 
 TIME_COLUMNS = ("created_at", "consent_at", "accepted_at", "contacted_at", "closed_at", "escalated_at", "purged_at")
@@ -140,17 +72,30 @@ class HandoffGone(LookupError):
     """The handoff does not exist any more (erased or purged)."""
 
 
-def advance(session: Session, handoff_id: int, step: str, *, outcome: str | None = None,
-            now: datetime | None = None) -> tuple[HandoffRow, bool]:
+class Reassigned(Exception):
+    """The handoff has been given to another adviser since this assignment: its links stop working."""
+
+
+def assigned_handoff(session: Session, handoff_id: int, assignment: int | None = None, *,
+                     for_update: bool = False) -> HandoffRow:
+    """The handoff, still held by ``assignment`` when one is given; raises HandoffGone or Reassigned."""
+    row = session.get(HandoffRow, handoff_id, with_for_update=for_update)
+    if row is None or row.purged_at is not None:
+        raise HandoffGone(handoff_id)
+    if assignment is not None and row.assignment != assignment:
+        raise Reassigned(handoff_id)
+    return row
+
+
+def advance(session: Session, handoff_id: int, step: str, *, assignment: int | None = None,
+            outcome: str | None = None, now: datetime | None = None) -> tuple[HandoffRow, bool]:
     """Move a handoff forward (accept, contacted, closed); return the row and whether anything changed.
 
     A status never moves back: accepting a handoff that is already contacted changes nothing.
-    Closing needs one of ``OUTCOMES``.
+    Closing needs one of ``OUTCOMES``. With ``assignment`` (an adviser's link), only that assignment may.
     """
     now = now or utcnow()
-    row = session.get(HandoffRow, handoff_id, with_for_update=True)
-    if row is None or row.purged_at is not None:
-        raise HandoffGone(handoff_id)
+    row = assigned_handoff(session, handoff_id, assignment, for_update=True)
     target = STEPS[step]
     if step == "closed" and outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
@@ -181,7 +126,7 @@ def reassign(session: Session, handoff_id: int, adviser: Adviser, organisation: 
     row.assignment += 1
     row.status, row.accepted_at, row.contacted_at, row.escalated_at = NEW, None, None, None
     row.assigned_at = now  # the two working days before escalation count from here
-    _note_assignment(session, adviser.key, now)
+    note_assignment(session, adviser.key, now)
     session.flush()
     outbox.queue_summary(session, row, adviser, now)
     return row

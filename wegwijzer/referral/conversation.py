@@ -5,11 +5,19 @@ Kept out of ``actions/`` so that unit tests reach it without a Rasa tracker.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
 
 from wegwijzer.catalog.cache import Catalog
 from wegwijzer.referral.places import AMBIGUOUS, FOUND, OUTSIDE, PlaceMatch
 from wegwijzer.catalog.referral_data import Organisation
 from wegwijzer.referral.routing import IntakeFacts, Referral
+from wegwijzer.texts import in_language
+
+CONSENT_QUESTION = "utter_ask_consent"
+REFERRAL_ACTION = "action_refer"
+# Where the referral the user saw is kept; any change of the facts behind it empties these.
+KEPT_REFERRAL_SLOTS = ("referral", "organisation_name")
+CONTACT_SLOTS = ("contact_name", "company_name", "contact_info", "contact_email", "contact_phone", "consent")
 
 
 @dataclass(frozen=True)
@@ -28,16 +36,17 @@ def inform_payload(slot: str, value: str) -> str:
 
 
 def need_buttons(catalog: Catalog, language: str) -> list[Button]:
-    return [Button(n.label_en if language == "en" else n.label, inform_payload("need", n.key)) for n in catalog.data.needs]
+    return [Button(in_language(language, n.label, n.label_en), inform_payload("need", n.key)) for n in catalog.data.needs]
 
 
 def sector_buttons(catalog: Catalog, language: str) -> list[Button]:
-    return [Button(s.label_en if language == "en" else s.label, inform_payload("sector", s.key)) for s in catalog.data.sectors]
+    return [Button(in_language(language, s.label, s.label_en), inform_payload("sector", s.key))
+            for s in catalog.data.sectors]
 
 
 def place_choice_buttons(match: PlaceMatch, language: str) -> list[Button]:
     """Buttons for "which one do you mean?": each Overijssel option, and the namesake outside if any."""
-    word = "municipality" if language == "en" else "gemeente"
+    word = in_language(language, "gemeente", "municipality")
     buttons = [Button(f"{o.place} ({word} {o.municipality})", inform_payload("place", f"{o.place} {o.municipality}"))
                for o in match.options]
     if match.outside_name:
@@ -47,7 +56,7 @@ def place_choice_buttons(match: PlaceMatch, language: str) -> list[Button]:
 
 def suggestion_buttons(match: PlaceMatch, language: str, other_title: str) -> list[Button]:
     suggestion = match.suggestion
-    yes = "Yes" if language == "en" else "Ja"
+    yes = in_language(language, "Ja", "Yes")
     return [Button(f"{yes}, {suggestion.place}", inform_payload("place", f"{suggestion.place} {suggestion.municipality}")),
             Button(other_title, "/deny")]
 
@@ -84,7 +93,7 @@ def programs_text(referral: Referral, language: str) -> str:
     """One short line per program for the entrepreneur; the reasons go into the adviser's summary."""
     lines = []
     for suggestion in referral.programs:
-        description = suggestion.program.description_en if language == "en" else suggestion.program.description
+        description = in_language(language, suggestion.program.description, suggestion.program.description_en)
         lines.append(f"- {suggestion.program.name}: {description}")
     return "\n".join(lines)
 
@@ -93,7 +102,7 @@ def public_contact(organisation: Organisation, language: str) -> str:
     """How to reach an organisation yourself: website, and phone or e-mail where the data has them."""
     parts = [organisation.website]
     if organisation.phone:
-        parts.append(("phone " if language == "en" else "telefoon ") + organisation.phone)
+        parts.append(in_language(language, "telefoon ", "phone ") + organisation.phone)
     if organisation.email:
         parts.append(organisation.email)
     return ", ".join(parts)
@@ -111,5 +120,107 @@ def reachable_organisation(catalog: Catalog, region: str | None, need: str | Non
 def contact_channel(email: str | None, phone: str | None, language: str) -> str:
     if email:
         return f"e-mail ({email})"
-    return f"{'phone' if language == 'en' else 'telefoon'} ({phone})"
+    return f"{in_language(language, 'telefoon', 'phone')} ({phone})"
 
+
+def place_in_municipality(catalog: Catalog, place: str | None, municipality: str) -> bool:
+    """Whether the place the intake kept lies in the municipality the referral was routed by."""
+    if not place:
+        return False
+    for query in (f"{place} {municipality}", place):
+        match = catalog.places.resolve(query)
+        if match.status == FOUND and match.location.municipality == municipality:
+            return True
+        if match.status == AMBIGUOUS and any(o.municipality == municipality for o in match.options):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class KeptReferral:
+    """The referral the entrepreneur was told about, kept in the conversation: the consent question and the
+    handoff use it, so a data reload or another adviser's assignment cannot change where the data goes."""
+    organisation_key: str
+    organisation_name: str
+    adviser_key: str
+    place: str
+    municipality: str
+    region: str
+    region_name: str
+    need: str
+    sector: str | None = None
+    employees: str | None = None
+    programs: tuple[tuple[str, str], ...] = ()  # (program name, reason for the adviser)
+
+    @classmethod
+    def of(cls, catalog: Catalog, referral: Referral, facts: IntakeFacts, place: str | None) -> KeptReferral:
+        """Keep a referral; ``place`` is the place the intake validated, kept only when it lies in the
+        municipality the referral was routed by (else the routed location's own name)."""
+        location = referral.place.location
+        return cls(
+            organisation_key=referral.organisation.key,
+            organisation_name=referral.organisation.name,
+            adviser_key=referral.adviser.key,
+            place=place if place_in_municipality(catalog, place, location.municipality) else location.place,
+            municipality=location.municipality,
+            region=location.region,
+            region_name=catalog.router.regions[location.region].name,
+            need=facts.need,
+            sector=facts.sector,
+            employees=facts.employees,
+            programs=tuple((s.program.name, s.reason) for s in referral.programs),
+        )
+
+    def as_slot(self) -> dict[str, Any]:
+        return {**self.__dict__, "programs": [list(p) for p in self.programs]}
+
+    @classmethod
+    def from_slot(cls, value: Any) -> KeptReferral | None:
+        """The kept referral, or None when the slot is empty or not one (the slot is only set by actions)."""
+        if not isinstance(value, Mapping):
+            return None
+        try:
+            programs = tuple((str(name), str(reason)) for name, reason in value.get("programs") or ())
+            kept = cls(**{**value, "programs": programs})
+        except (TypeError, ValueError):
+            return None
+        required = (kept.organisation_key, kept.organisation_name, kept.adviser_key, kept.municipality, kept.need)
+        return kept if all(isinstance(v, str) and v for v in required) else None
+
+
+def consent_question(template: str, organisation_name: str) -> str:
+    """The consent question as the user reads it: the domain's ``utter_ask_consent`` text for one organisation."""
+    return template.replace("{organisation_name}", organisation_name)
+
+
+def answered_consent_question(events: Iterable[Mapping[str, Any]]) -> str | None:
+    """The text of the last consent question, when the user answered it with yes and nothing changed the
+    referral or the consent since; else None.
+
+    Walks back through the conversation's events: the first ``consent`` slot event met must be True and come
+    after a user message that follows the question; a new referral, a cleared referral or a reset before the
+    question is reached means the consent was for something else.
+    """
+    said_yes = answered = False
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind in ("restart", "reset_slots", "session_started"):
+            return None
+        if kind == "action" and event.get("name") == REFERRAL_ACTION:
+            return None
+        if kind == "slot" and event.get("name") in KEPT_REFERRAL_SLOTS:
+            return None
+        if kind == "slot" and event.get("name") == "consent" and not said_yes:
+            if event.get("value") is not True:
+                return None
+            said_yes = True
+        if kind == "user" and said_yes:
+            answered = True
+        if kind == "bot" and (event.get("metadata") or {}).get("utter_action") == CONSENT_QUESTION:
+            return event.get("text") if said_yes and answered else None
+    return None
+
+
+def cleared_referral() -> dict[str, None]:
+    """The slots a change of the referral empties: the kept referral, the consent and the contact form."""
+    return {name: None for name in (*KEPT_REFERRAL_SLOTS, *CONTACT_SLOTS)}
