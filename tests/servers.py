@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -44,6 +45,7 @@ class Assistant:
     workdir: Path
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
+    actions_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -51,6 +53,9 @@ class Assistant:
         return {**os.environ, "DATABASE_URL": f"sqlite:///{self.workdir / 'wegwijzer.db'}",
                 # where the action server finds the conversations it must erase
                 "TRACKER_DATABASE_URL": f"sqlite:///{self.workdir / 'tracker.db'}",
+                # as scripts/start: the action server answers only calls with this token, on loopback
+                "ACTIONS_TOKEN": self.actions_token, "ACTIONS_PORT": str(self.actions_port), "ACTIONS_HOST": "127.0.0.1",
+                "RASA_TELEMETRY_ENABLED": "false",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
     @property
@@ -59,7 +64,8 @@ class Assistant:
 
     def start(self) -> None:
         subprocess.run([VENV_BIN / "wegwijzer", "data", "load"], env=self.env, check=True, capture_output=True)
-        write_endpoints(self.workdir / "endpoints.yml", {}, f"http://127.0.0.1:{self.actions_port}/webhook",
+        write_endpoints(self.workdir / "endpoints.yml", {"ACTIONS_TOKEN": self.actions_token},
+                        f"http://127.0.0.1:{self.actions_port}/webhook",
                         self.workdir / "tracker.db")
         self.start_actions()
         self.start_rasa()
@@ -71,8 +77,7 @@ class Assistant:
         return process
 
     def start_actions(self) -> None:
-        process = self._spawn("actions", [VENV_BIN / "rasa", "run", "actions", "--actions", "actions",
-                                          "--port", str(self.actions_port)])
+        process = self._spawn("actions", [VENV_BIN / "wegwijzer", "actions"])
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", 120, process)
 
     def start_rasa(self) -> None:

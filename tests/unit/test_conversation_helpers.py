@@ -14,7 +14,7 @@ from wegwijzer.referral.conversation import (
 from wegwijzer.referral.explain import explain, find_referral_name
 from wegwijzer.storage.tables import HandoffRow
 from wegwijzer.catalog.lookups import lookups_yaml
-from wegwijzer.rasa.endpoints import endpoints
+from wegwijzer.rasa.endpoints import endpoints, write_endpoints
 from wegwijzer.handoffs.summary import render_summary
 from tests.conftest import REFERRAL_DIR
 
@@ -102,6 +102,21 @@ def test_endpoints_default_to_sqlite_and_memory_and_switch_to_postgres_and_redis
     assert production["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "db": "tracker", "url": "db",
                                            "port": 5432, "username": "rasa", "password": "geheim"}
     assert production["lock_store"] == {"type": "redis", "url": "cache", "port": 6380, "db": 2, "key_prefix": "wegwijzer"}
+
+
+def test_the_endpoints_carry_the_action_token_in_a_header_only_when_it_is_set(tmp_path):
+    assert "headers" not in endpoints({}, "http://127.0.0.1:5055/webhook", tmp_path / "t.db")["action_endpoint"]
+    endpoint = endpoints({"ACTIONS_TOKEN": "s3cret"}, "http://127.0.0.1:5055/webhook", tmp_path / "t.db")["action_endpoint"]
+    assert endpoint["headers"] == {"Authorization": "Bearer s3cret"} and "token" not in endpoint
+
+
+def test_the_endpoints_file_with_the_token_is_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "endpoints.yml"
+    path.write_text("old", encoding="utf-8")
+    path.chmod(0o644)
+    write_endpoints(path, {"ACTIONS_TOKEN": "s3cret"}, "http://127.0.0.1:5055/webhook", tmp_path / "t.db")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["action_endpoint"]["headers"]["Authorization"] == "Bearer s3cret"
 
 
 def test_the_committed_lookup_tables_match_the_referral_data(real_data):
