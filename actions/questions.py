@@ -1,5 +1,8 @@
 """The questions of both forms, with their buttons; after a miss in other words, after two also with a person.
 
+No question is sent twice in a row: after the first miss the question comes in other words, and after that
+the two wordings take turns, each with a person to call.
+
 Rasa's form asks none of these itself (the domain has no ``utter_ask_``/``action_ask_`` for their slots):
 the form's validator asks the next question in the same call, see ``actions.form_validation``.
 """
@@ -15,6 +18,9 @@ from rasa_sdk.types import DomainDict
 from actions.common import catalog, domain_text, language
 from wegwijzer.referral.conversation import (
     need_buttons, place_choice_buttons, public_contact, reachable_organisation, sector_buttons, suggestion_buttons,
+)
+from wegwijzer.referral.place_confirmation import (
+    AFTER_OUTSIDE, CONFIRM, CONFIRM_OUTSIDE, DECLINED, confirmation_buttons,
 )
 
 MISSES_BEFORE_HUMAN = 2
@@ -40,13 +46,12 @@ class Question:
         return []
 
     def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        events = self.put(dispatcher, tracker, domain)
         if int(tracker.get_slot("misses") or 0) >= MISSES_BEFORE_HUMAN:
-            offer_human(dispatcher, tracker)
-        return events
+            offer_human(dispatcher, tracker)  # before the question, so that the question ends the turn
+        return self.put(dispatcher, tracker, domain)
 
     def put(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        again = int(tracker.get_slot("misses") or 0) > 0
+        again = int(tracker.get_slot("misses") or 0) % 2 == 1  # the two wordings take turns
         dispatcher.utter_message(response=f"utter_question_{self.slot}{'_again' if again else ''}",
                                  buttons=self.buttons(tracker))
         return []
@@ -63,21 +68,40 @@ class SectorQuestion(Question):
 
 
 class PlaceQuestion(Question):
-    """Besides the plain question: "Bedoelt u Hengelo?" after a near miss, or a choice between namesakes."""
+    """Besides the plain question: "Bedoelt u Hengelo?" after a near miss, a choice between namesakes, a yes/no
+    question for a place read on weak grounds, and a kind ending after the outside-Overijssel answer."""
 
     def put(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         question = tracker.get_slot("place_question")
         if not question:
             return super().put(dispatcher, tracker, domain)
         lang = language(tracker)
+        kind = question.get("kind")
+        if kind in (CONFIRM, CONFIRM_OUTSIDE):
+            if question.get("asked"):  # asked once and not answered: the plain question, in its turn's wording
+                super().put(dispatcher, tracker, domain)
+                return [SlotSet("place_question", None)]
+            other = domain_text(domain, "utter_place_other", lang)
+            dispatcher.utter_message(response="utter_place_confirm" if kind == CONFIRM else "utter_place_confirm_outside",
+                                     place=question["place"], municipality=question.get("municipality"),
+                                     buttons=[b.as_dict() for b in confirmation_buttons(question, lang, other)])
+            return [SlotSet("place_question", {**question, "asked": True})]
+        if kind in (DECLINED, AFTER_OUTSIDE):
+            dispatcher.utter_message(response="utter_question_place" if kind == DECLINED else "utter_outside_end")
+            return [SlotSet("place_question", None)]
         match = catalog().places.resolve(question["typed"])
-        if question["kind"] == "suggest" and match.suggestion:
+        odd = int(tracker.get_slot("misses") or 0) % 2 == 1  # as in ``Question.put``: no message twice in a row
+        if kind == "suggest" and match.suggestion and odd:
             other = domain_text(domain, "utter_place_other", lang)
             dispatcher.utter_message(response="utter_place_suggestion", typed=question["typed"],
                                      suggestion=match.suggestion.place,
                                      buttons=[b.as_dict() for b in suggestion_buttons(match, lang, other)])
+        elif kind == "suggest":
+            dispatcher.utter_message(response="utter_question_place")
         else:
-            dispatcher.utter_message(response="utter_place_choice", typed=question["typed"],
+            example = f"{match.options[0].place} {match.options[0].municipality}" if match.options else question["typed"]
+            dispatcher.utter_message(response="utter_place_choice_again" if odd else "utter_place_choice",
+                                     typed=question["typed"], example=example,
                                      buttons=[b.as_dict() for b in place_choice_buttons(match, lang)])
         return [SlotSet("place_question", None)]
 

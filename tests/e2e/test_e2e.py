@@ -1,8 +1,10 @@
 """End to end: the real action server and Rasa server, talked to over the REST channel."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import urllib.request
 import uuid
 
 import pytest
@@ -57,6 +59,82 @@ def test_a_whole_intake_ends_in_a_stored_handoff(assistant):
     for log in ("rasa.log", "actions.log"):
         text = (assistant.workdir / log).read_text(encoding="utf-8", errors="replace")
         assert "Nijland" not in text and "nijlandinstallatie" not in text, f"personal data in {log}"
+
+
+def say_from_page(assistant, sender: str, message: str, language: str) -> list[dict]:
+    """A message as the website server forwards it: the page's language in the metadata."""
+    body = json.dumps({"sender": sender, "message": message,
+                       "metadata": {"channel": "widget", "language": language}}).encode()
+    request = urllib.request.Request(f"{assistant.url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"[]")
+
+
+def handoffs_of(assistant, sender: str) -> list[dict]:
+    return [h for h in assistant.handoffs() if h["conversation_id"] == sender]
+
+
+def referred_and_asked_for_consent(assistant, sender: str, need: str, place: str) -> list[dict]:
+    """An intake in Goor-like steps up to the consent question; returns that reply."""
+    reply = assistant.say(sender, "Goedemiddag")
+    reply = assistant.say(sender, payload(reply, need))
+    reply = assistant.say(sender, place)
+    reply = assistant.say(sender, payload(reply, "Bouw"))
+    reply = assistant.say(sender, "12 man")
+    reply = assistant.say(sender, "We willen onze werkplaats vernieuwen en daar hulp bij krijgen.")
+    assert "Wilt u dat een adviseur" in texts(reply)
+    reply = assistant.say(sender, payload(reply, "Ja"))
+    assistant.say(sender, "Erik Nijland")
+    assistant.say(sender, "Nijland Bouw")
+    reply = assistant.say(sender, "erik@nijlandbouw.example")
+    assert "Mag ik uw naam" in texts(reply)
+    return reply
+
+
+def test_after_a_handoff_a_changed_need_is_not_handed_off_without_a_new_consent_question(assistant):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    reply = referred_and_asked_for_consent(assistant, sender, "Financiering", "Goor")
+    assert "Oost NL" in texts(reply)
+    assert "werkdagen" in texts(assistant.say(sender, payload(reply, "Ja")))
+    assistant.say(sender, "Ik bedoelde eigenlijk dat ik stagiairs zoek, niet financiering")
+    reply = assistant.say(sender, "ja graag")
+    assert "werkdagen" not in texts(reply) and len(handoffs_of(assistant, sender)) == 1, "no second handoff"
+    assert "naam" in texts(reply), "the contact form starts again"
+    assistant.say(sender, "Erik Nijland")
+    assistant.say(sender, "Nijland Bouw")
+    question = texts(assistant.say(sender, "erik@nijlandbouw.example"))
+    assistant.say(sender, "ja dat mag")
+    first, second = handoffs_of(assistant, sender)
+    assert second["consent_text"] == question and second["organization"] in question
+
+
+def test_a_correction_at_the_consent_question_asks_consent_for_the_organisation_that_gets_the_data(assistant):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    reply = referred_and_asked_for_consent(assistant, sender, "Kennis en innovatie", "Goor")
+    assert "Novel-T" in texts(reply)
+    reply = assistant.say(sender, "nee sorry, we zitten in Zwolle")
+    assert "Kennispoort Regio Zwolle" in texts(reply) and handoffs_of(assistant, sender) == []
+    reply = assistant.say(sender, payload(reply, "Ja"))
+    assistant.say(sender, "Erik Nijland")
+    assistant.say(sender, "Nijland Bouw")
+    reply = assistant.say(sender, "erik@nijlandbouw.example")
+    question = texts(reply)
+    assert "Kennispoort Regio Zwolle" in question and "Novel-T" not in question
+    assistant.say(sender, payload(reply, "Ja"))
+    (handoff,) = handoffs_of(assistant, sender)
+    assert handoff["organization"] == "Kennispoort Regio Zwolle" and handoff["consent_text"] == question
+    assert (handoff["place"], handoff["municipality"]) == ("Zwolle", "Zwolle")
+
+
+def test_an_english_page_greets_in_english_until_the_user_writes_dutch(assistant):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    reply = say_from_page(assistant, sender, "Hi!", "en")
+    assert "computer program" in texts(reply), "an English page gets the English welcome"
+    reply = say_from_page(assistant, sender, "Wij zoeken financiering voor een nieuwe werkplaats", "en")
+    assert "plaats" in texts(reply), "the user writes Dutch: Dutch answers"
+    reply = say_from_page(assistant, sender, "Goor", "en")
+    assert "sector" in texts(reply) and "Which" not in texts(reply), "a short answer keeps the user's language"
 
 
 def test_a_conversation_survives_a_restart_of_the_rasa_server(assistant):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from wegwijzer.storage.engine import get_engine, session_scope
 from wegwijzer.storage.tables import OutboxRow
-from wegwijzer.rasa.tracker_store import count_events, transcript
-from tests.conftest import store_handoff
+from wegwijzer.rasa.tracker_store import transcript
+from tests.conftest import count_events, store_handoff
 
 pytestmark = pytest.mark.slow
 

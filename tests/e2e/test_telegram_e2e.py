@@ -10,7 +10,7 @@ import time
 import pytest
 
 from wegwijzer.telegram.runner import serve
-from wegwijzer.telegram.settings import TelegramSettings
+from wegwijzer.settings import TelegramSettings
 from wegwijzer.telegram.texts import say
 from tests.fake_telegram_api import FakeTelegramAPI
 

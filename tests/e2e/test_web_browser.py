@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from wegwijzer.storage.engine import PROJECT_ROOT
+from wegwijzer.settings import PROJECT_ROOT
 from tests.servers import VENV_BIN, Assistant, free_port, wait_for
 
 pytestmark = pytest.mark.slow
@@ -211,6 +211,30 @@ def test_the_rasa_server_stopping_mid_conversation_loses_nothing(page, assistant
     assert "Niet verstuurd" not in log(page).inner_text()
     assert log(page).locator(".ww-msg-user").filter(has_text="Zwolle").count() == 1, "sent once, not twice"
     assert not widget(page).get_by_role("alert").inner_text()
+
+
+def test_a_message_that_may_have_reached_the_assistant_is_not_sent_again_by_itself(page):
+    """The server answers 504 when Rasa got the message but gave no answer in time (a form answer may be
+    stored): the widget says so and does not offer to send the same message again."""
+    open_chat(page)
+    posted = []
+
+    def no_answer(route):
+        posted.append(json.loads(route.request.post_data)["message"])
+        route.fulfill(status=504, content_type="application/json",
+                      body=json.dumps({"error": "assistant_no_answer", "message": "no answer"}))
+
+    page.route("**/api/message", no_answer)
+    try:
+        widget(page).get_by_label("Uw bericht").fill("Jansen Metaal")
+        widget(page).get_by_role("button", name="Versturen").click()
+        alert = widget(page).get_by_role("alert")
+        alert.filter(has_text="gaf geen antwoord").wait_for()
+        assert alert.get_by_role("button", name="Opnieuw versturen").count() == 0
+        page.wait_for_timeout(1000)
+        assert posted == ["Jansen Metaal"], "sent once, not again"
+    finally:
+        page.unroute("**/api/message")
 
 
 def test_keyboard_only_intake(page, assistant):

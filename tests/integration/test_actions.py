@@ -11,13 +11,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.common
+from actions.common import domain_text
 from actions.contact import ValidateContactForm
 from actions.extract import fact_events
 from actions.intake import ValidateIntakeForm
 from actions.questions import QUESTIONS
 from actions.referral import ActionHandoff, ActionPublicContact, ActionRefer
 from actions.side_paths import ActionEraseData, ActionExplain, ActionHumanContact, ActionRestartIntake
-from wegwijzer.cli.main import load_folder
+from wegwijzer.catalog.loading import load_folder
 from wegwijzer.storage.engine import PROJECT_ROOT, dispose_engines, get_engine, session_scope
 from wegwijzer.handoffs.lifecycle import list_handoffs
 from wegwijzer.storage.tables import IntakeRecordRow
@@ -157,10 +158,15 @@ def test_an_answer_that_fits_nowhere_counts_as_a_miss_but_a_side_question_does_n
     assert "misses" not in slots
 
 
-def test_after_two_misses_a_human_is_offered_with_the_question_in_other_words():
+def test_after_two_misses_a_human_is_offered_and_the_wordings_take_turns():
+    said = [responses(ask("sector", tracker(slots={"misses": misses}))[1]) for misses in range(5)]
+    assert said == [["utter_question_sector"], ["utter_question_sector_again"],
+                    ["utter_general_contact", "utter_question_sector"],
+                    ["utter_general_contact", "utter_question_sector_again"],
+                    ["utter_general_contact", "utter_question_sector"]]
+    assert all(a != b for a, b in zip(said, said[1:]))  # never the same message twice in a row
     _, messages = ask("sector", tracker(slots={"misses": 2}))
-    assert responses(messages) == ["utter_question_sector_again", "utter_general_contact"]
-    assert len(messages[0]["buttons"]) == 10
+    assert len(messages[-1]["buttons"]) == 10  # the question, with its buttons, ends the turn
 
 
 def test_the_validator_asks_the_next_missing_question_itself():
@@ -243,9 +249,50 @@ def test_invalid_contact_details_are_asked_again(typed):
 
 # -- referral and handoff ------------------------------------------------------------------------
 
+CONTACT = {"contact_name": "Ruben Kuipers", "company_name": "Kuipers Software", "contact_info": "ruben@k.example",
+           "contact_email": "ruben@k.example"}
+
+
+def referred(slots: dict, **kwargs) -> dict:
+    """The slots after action_refer told the user the referral."""
+    events, _ = run(ActionRefer(), tracker(slots=slots, **kwargs))
+    return {**slots, **slots_of(events)}
+
+
+def consent_question(organisation: str, lang: str = "nl") -> str:
+    return domain_text(DOMAIN, "utter_ask_consent", lang).replace("{organisation_name}", organisation)
+
+
+def said_yes_to(question: str) -> list[dict]:
+    """The events of the consent question being asked and answered with yes."""
+    return [{"event": "bot", "text": question, "metadata": {"utter_action": "utter_ask_consent"}},
+            {"event": "action", "name": "action_listen"}, {"event": "user", "text": "ja", "input_channel": "rest"},
+            {"event": "slot", "name": "consent", "value": True}]
+
+
+def hand_off(slots: dict, events: list[dict] | None = None, **kwargs) -> tuple[list[dict], list[dict]]:
+    """action_handoff after the user said yes to the consent question for the kept referral's organisation."""
+    if events is None:
+        events = said_yes_to(consent_question(slots["organisation_name"], slots.get("language", "nl")))
+    t = tracker(slots={**slots, "consent": True}, **kwargs)
+    t.events[:] = events
+    return run(ActionHandoff(), t)
+
+
+def stored_handoffs() -> list:
+    with session_scope(get_engine()) as session:
+        return list_handoffs(session)
+
+
 def test_the_referral_names_the_organisation_the_reason_and_programs():
-    events, messages = run(ActionRefer(), tracker(slots=INTAKE))
-    assert slots_of(events) == {"referral_status": "referred", "organisation_name": "Novel-T"}
+    events, messages = run(ActionRefer(), tracker(slots={**INTAKE, **CONTACT, "consent": True}))
+    slots = slots_of(events)
+    assert (slots["referral_status"], slots["organisation_name"]) == ("referred", "Novel-T")
+    kept = slots["referral"]
+    assert (kept["organisation_key"], kept["adviser_key"], kept["place"], kept["municipality"], kept["region"]) == (
+        "novel-t", "novel-t-a", "Goor", "Hof van Twente", "twente")
+    assert kept["programs"] and all(reason for _, reason in kept["programs"])
+    assert all(slots[name] is None for name in ("consent", "contact_name", "contact_email")), "a new referral, a new consent"
     assert responses(messages)[0] == "utter_referral" and messages[0]["organisation"] == "Novel-T"
     assert "Twente" in messages[0]["reason"]
     assert responses(messages)[-1] == "utter_ask_want_contact"
@@ -255,61 +302,188 @@ def test_the_referral_names_the_organisation_the_reason_and_programs():
 
 
 def test_a_postcode_answer_is_routed_by_its_municipality_and_kept_for_the_adviser():
-    slots = {**INTAKE, "place": "7461", "municipality": "Rijssen-Holten", "need": "personeel", "contact_name": "Jan",
-             "contact_email": "jan@x.example", "consent": True}
+    slots = referred({**INTAKE, "place": "7461", "municipality": "Rijssen-Holten", "need": "personeel"})
+    assert slots["organisation_name"] == "Twents Fonds voor Vakmanschap"
+    hand_off({**slots, "contact_name": "Jan", "contact_email": "jan@x.example"}, sender="pc")
+    (row,) = stored_handoffs()
+    assert (row.place, row.municipality, row.organisation_name) == ("7461", "Rijssen-Holten", "Twents Fonds voor Vakmanschap")
+
+
+def test_a_place_that_is_not_in_the_routed_municipality_is_never_kept_with_it():
+    slots = referred({**INTAKE, "place": "Zwolle", "municipality": "Hof van Twente"})
+    hand_off({**slots, **CONTACT})
+    (row,) = stored_handoffs()
+    assert row.municipality == "Hof van Twente" and row.place != "Zwolle"
+
+
+@pytest.mark.parametrize("earlier", [{}, {"municipality": "Hof van Twente", "region": "twente"}])
+def test_outside_overijssel_the_referral_is_kvk(earlier):
+    """Also after a correction from Goor to Apeldoorn, which leaves the earlier municipality behind."""
+    slots = {**earlier, "outside_place": "Apeldoorn (Gelderland)", "need": "kennis"}
     events, messages = run(ActionRefer(), tracker(slots=slots))
-    assert slots_of(events)["organisation_name"] == "Twents Fonds voor Vakmanschap"
-    run(ActionHandoff(), tracker(slots=slots, sender="pc"))
-    with session_scope(get_engine()) as session:
-        (row,) = list_handoffs(session)
-        assert (row.place, row.municipality, row.organisation_name) == ("7461", "Rijssen-Holten", "Twents Fonds voor Vakmanschap")
-
-
-def test_outside_overijssel_the_referral_is_kvk():
-    events, messages = run(ActionRefer(), tracker(slots={"outside_place": "Apeldoorn (Gelderland)", "need": "kennis"}))
-    assert slots_of(events) == {"referral_status": "outside"}
+    assert slots_of(events)["referral_status"] == "outside" and slots_of(events)["referral"] is None
     assert "0800 2117" in messages[0]["reason"]
 
 
 def test_handoff_with_consent_is_stored_with_everything_the_adviser_needs():
-    slots = {**INTAKE, "contact_name": "Ruben Kuipers", "company_name": "Kuipers Software",
-             "contact_info": "ruben@k.example", "contact_email": "ruben@k.example", "consent": True,
-             "organisation_name": "Novel-T"}
-    _, messages = run(ActionHandoff(), tracker(slots=slots, sender="conv-42"))
+    slots = referred(INTAKE)
+    events, messages = hand_off({**slots, **CONTACT}, sender="conv-42")
     assert responses(messages) == ["utter_handoff_done", "utter_anything_else"]
     assert messages[0]["days"] == 2 and "ruben@k.example" in messages[0]["channel"]
-    with session_scope(get_engine()) as session:
-        (row,) = list_handoffs(session)
-        assert (row.conversation_id, row.organisation_name, row.municipality, row.need) == ("conv-42", "Novel-T", "Hof van Twente", "kennis")
-        assert row.request_text == INTAKE["request_text"] and row.contact_email == "ruben@k.example"
-        assert row.company_name == "Kuipers Software"
-        assert row.consent_text.startswith("Mag ik uw naam, contactgegevens en uw vraag doorsturen naar Novel-T?")
-        assert row.channel == "rest" and row.language == "nl" and row.programs
+    assert slots_of(events) == {"consent": None}, "consent is given once"
+    (row,) = stored_handoffs()
+    assert (row.conversation_id, row.organisation_name, row.municipality, row.need) == ("conv-42", "Novel-T", "Hof van Twente", "kennis")
+    assert row.request_text == INTAKE["request_text"] and row.contact_email == "ruben@k.example"
+    assert row.company_name == "Kuipers Software"
+    assert row.consent_text == consent_question("Novel-T")
+    assert row.channel == "rest" and row.language == "nl"
+    assert row.programs == [{"name": name, "reason": reason} for name, reason in slots["referral"]["programs"]]
+
+
+def test_the_stored_consent_text_is_the_question_the_user_saw_in_their_language():
+    slots = referred({**INTAKE, "language": "en"})
+    question = consent_question("Novel-T", "en")
+    hand_off({**slots, **CONTACT}, events=said_yes_to(question))
+    (row,) = stored_handoffs()
+    assert row.consent_text == question and question.startswith("May I share")
+
+
+def test_the_handoff_goes_to_the_referral_the_user_saw_not_to_a_new_routing():
+    slots = referred(INTAKE)
+    assert slots["referral"]["adviser_key"] == "novel-t-a"
+    hand_off({**slots, **CONTACT}, sender="someone-else")  # novel-t-a now had the latest handoff
+    hand_off({**slots, **CONTACT}, sender="mine")
+    mine = next(r for r in stored_handoffs() if r.conversation_id == "mine")
+    assert (mine.organisation_name, mine.adviser_key) == ("Novel-T", "novel-t-a"), "the adviser named when referred"
+
+
+def test_a_changed_need_after_a_handoff_needs_a_new_consent_question_naming_the_new_organisation():
+    first = referred({**INTAKE, "need": "financiering"})
+    assert first["organisation_name"] == "Oost NL"
+    question = consent_question("Oost NL")
+    events, _ = hand_off({**first, **CONTACT}, events=said_yes_to(question))
+    assert slots_of(events)["consent"] is None
+    # "Ik bedoelde eigenlijk dat ik stagiairs zoek, niet financiering": the intake takes the correction ...
+    correction = tracker(slots={**first, **CONTACT, "consent": True}, intent="correct",
+                         text="Ik bedoelde eigenlijk dat ik stagiairs zoek, niet financiering",
+                         entities=[{"entity": "need", "value": "onderwijs"}])
+    cleared = slots_of(fact_events(correction))
+    assert cleared["need"] == "onderwijs" and cleared["consent"] is None and cleared["referral"] is None
+    assert cleared["contact_name"] is None, "the contact form starts again"
+    second = referred({**first, **cleared})
+    assert second["organisation_name"] == "Novel-T"
+    # ... and "ja graag" with consent still true from before must not store a handoff to Novel-T
+    history = said_yes_to(question) + [{"event": "action", "name": "action_handoff"},
+                                       {"event": "action", "name": "action_refer"},
+                                       {"event": "slot", "name": "referral", "value": second["referral"]},
+                                       {"event": "user", "text": "ja graag"},
+                                       {"event": "slot", "name": "consent", "value": True}]
+    _, messages = hand_off({**second, **CONTACT}, events=history, sender="conv-1")
+    assert [r.organisation_name for r in stored_handoffs()] == ["Oost NL"]
+    assert responses(messages) == ["utter_backend_error"]
+
+
+@pytest.mark.parametrize("question", [
+    None,  # consent set without any question (a forged or injected slot)
+    "Mag ik uw naam, contactgegevens en uw vraag doorsturen naar Oost NL? Zij gebruiken dit alleen om contact met u op te nemen.",
+    "Mag ik uw gegevens doorsturen naar Novel-T?",  # not the question the domain asks
+])
+def test_no_handoff_without_a_yes_to_the_consent_question_for_the_kept_organisation(question):
+    slots = referred(INTAKE)
+    events = said_yes_to(question) if question else [{"event": "slot", "name": "consent", "value": True}]
+    _, messages = hand_off({**slots, **CONTACT}, events=events)
+    assert stored_handoffs() == [] and responses(messages) == ["utter_backend_error"]
+
+
+def test_no_handoff_when_the_referral_changed_after_the_consent_question():
+    slots = referred(INTAKE)
+    events = said_yes_to(consent_question("Novel-T"))
+    events.insert(1, {"event": "slot", "name": "referral", "value": None})
+    hand_off({**slots, **CONTACT}, events=events)
+    assert stored_handoffs() == []
+
+
+def test_an_adviser_who_left_the_data_is_replaced_by_one_of_the_organisation_named_in_the_consent():
+    slots = referred(INTAKE)
+    hand_off({**slots, **CONTACT, "referral": {**slots["referral"], "adviser_key": "left-last-week"}})
+    (row,) = stored_handoffs()
+    assert row.organisation_name == "Novel-T" and row.adviser_key.startswith("novel-t-")
+
+
+@pytest.mark.parametrize("change", [{"organisation_key": "gone"}, {"organisation_name": "Oost NL"}, {"programs": 3}])
+def test_no_handoff_when_the_kept_organisation_is_gone_or_the_slot_is_not_a_kept_referral(change):
+    slots = referred(INTAKE)
+    _, messages = hand_off({**slots, **CONTACT, "referral": {**slots["referral"], **change}})
+    assert stored_handoffs() == [] and responses(messages) == ["utter_backend_error"]
+
+
+def test_no_handoff_without_a_kept_referral():
+    hand_off({**INTAKE, **CONTACT, "organisation_name": "Novel-T"})
+    assert stored_handoffs() == []
 
 
 @pytest.mark.parametrize("metadata, channel", [({"channel": "telegram"}, "telegram"), ({"channel": "widget"}, "widget"),
                                                ({"channel": "<script>"}, "rest"), ({}, "rest")])
 def test_the_handoff_names_the_channel_the_bridge_reported(metadata, channel):
-    slots = {**INTAKE, "contact_name": "Ruben", "company_name": "-", "contact_info": "0612345678",
-             "contact_phone": "0612345678", "consent": True}
-    run(ActionHandoff(), tracker(slots=slots, metadata=metadata))
-    with session_scope(get_engine()) as session:
-        (row,) = list_handoffs(session)
-        assert row.channel == channel and row.company_name is None  # "-": the entrepreneur has none
+    slots = {**referred(INTAKE), "contact_name": "Ruben", "company_name": "-", "contact_info": "0612345678",
+             "contact_phone": "0612345678"}
+    hand_off(slots, metadata=metadata)
+    (row,) = stored_handoffs()
+    assert row.channel == channel and row.company_name is None  # "-": the entrepreneur has none
 
 
 def test_without_consent_nothing_is_stored_and_the_public_details_are_given():
-    slots = {**INTAKE, "contact_name": "Ruben", "contact_email": "r@k.example", "consent": False}
+    slots = {**referred(INTAKE), "contact_name": "Ruben", "contact_email": "r@k.example", "consent": False}
     events, messages = run(ActionHandoff(), tracker(slots=slots))
     assert responses(messages)[0] == "utter_public_contact" and "novelt" in messages[0]["contact"]
     assert slots_of(events)["contact_email"] is None
-    with session_scope(get_engine()) as session:
-        assert list_handoffs(session) == []
+    assert stored_handoffs() == []
 
 
-def test_no_contact_wanted_gives_public_details():
-    _, messages = run(ActionPublicContact(), tracker(slots=INTAKE))
+def test_no_contact_wanted_gives_the_public_details_of_the_organisation_told():
+    slots = referred(INTAKE)
+    _, messages = run(ActionPublicContact(), tracker(slots={**slots, "need": "financiering"}))
     assert messages[0]["organisation"] == "Novel-T"
+
+
+# -- corrections and injected slots --------------------------------------------------------------
+
+@pytest.mark.parametrize("requested", ["contact_name", "consent"])
+def test_a_correction_in_the_contact_form_leaves_it_for_the_intake(requested):
+    slots = {**referred(INTAKE), "contact_name": "Ruben Kuipers" if requested == "consent" else None}
+    t = tracker(slots=slots, text="nee sorry, we zitten in Almelo en zoeken financiering", intent="correct",
+                requested=requested, active_loop="contact_form")
+    assert run(ValidateContactForm(), t) == ([], []), "Rasa rejects the form; the rule hands the correction to the intake"
+
+
+def test_a_correction_outside_a_form_goes_through_the_place_validation():
+    slots = referred(INTAKE)
+    t = tracker(slots=slots, text='/correct{"place": "Atlantis <b>x</b>"}', intent="correct",
+                entities=[{"entity": "place", "value": "Atlantis <b>x</b>"}])
+    events, _ = run(ValidateIntakeForm(), t)
+    assert slots_of(events)["place"] is None and slots_of(events)["referral"] is None
+    assert all(e.get("value") != "Atlantis <b>x</b>" for e in events)
+
+
+def test_no_fact_is_read_in_the_contact_form():
+    t = tracker(slots=referred(INTAKE), text='/correct{"place": "Atlantis <b>x</b>"}', intent="correct",
+                entities=[{"entity": "place", "value": "Atlantis <b>x</b>"}], active_loop="contact_form",
+                requested="contact_name")
+    assert fact_events(t) == []
+
+
+def test_no_payload_entity_can_set_consent_language_or_the_referral():
+    """Rasa fills a slot from an entity only through a ``from_entity`` mapping; ``/inform{"consent": true}``
+    names an entity the domain lacks, and the language slot only takes the NLU component's role."""
+    for name, slot in DOMAIN["slots"].items():
+        for mapping in slot["mappings"]:
+            if mapping["type"] == "from_entity":
+                assert (name, mapping.get("role")) == ("language", "detected"), name
+    entities = {next(iter(e)) if isinstance(e, dict) else e for e in DOMAIN["entities"]}
+    assert not entities & {"consent", "referral", "organisation_name", "organisation_key", "adviser_key", "municipality"}
+    consent = DOMAIN["slots"]["consent"]["mappings"]
+    assert all(m["type"] == "from_intent" and m["conditions"] == [{"active_loop": "contact_form", "requested_slot": "consent"}]
+               for m in consent)
 
 
 # -- side paths ----------------------------------------------------------------------------------
@@ -341,14 +515,13 @@ def test_restart_forgets_answers_but_keeps_the_language():
 
 
 def test_erase_removes_this_conversations_handoffs_only():
-    slots = {**INTAKE, "contact_name": "A", "contact_email": "a@b.example", "consent": True}
-    run(ActionHandoff(), tracker(slots=slots, sender="mine"))
-    run(ActionHandoff(), tracker(slots=slots, sender="other"))
+    slots = {**referred(INTAKE), "contact_name": "A", "contact_email": "a@b.example"}
+    hand_off(slots, sender="mine")
+    hand_off(slots, sender="other")
     events, messages = run(ActionEraseData(), tracker(slots=slots, sender="mine", intent="affirm"))
     assert messages[0]["count"] == 1
     assert slots_of(events)["contact_name"] is None
-    with session_scope(get_engine()) as session:
-        assert [r.conversation_id for r in list_handoffs(session)] == ["other"]
+    assert [r.conversation_id for r in stored_handoffs()] == ["other"]
 
 
 # -- a broken backend ----------------------------------------------------------------------------

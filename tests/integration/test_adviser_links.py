@@ -8,9 +8,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from wegwijzer.storage.engine import PROJECT_ROOT, get_engine, session_scope
+from wegwijzer.settings import PROJECT_ROOT
+from wegwijzer.storage.engine import get_engine, session_scope
 from wegwijzer.handoffs.lifecycle import advance
-from wegwijzer.handoffs.links import adviser_links, link_secret, make_link, public_url
+from wegwijzer.handoffs.links import adviser_links, link_secret, make_link
+from wegwijzer.settings import public_url
 from wegwijzer.storage.tables import HandoffRow, OutboxRow
 from wegwijzer.web import adviser, privacy
 from tests.conftest import store_handoff
@@ -123,6 +125,29 @@ async def test_after_a_reassignment_the_old_links_stop_working(client):
     new = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 2).accept))).text())
     assert (await client.post("/adviseur/accept", data=new)).status == 200
     assert handoff(handoff_id).status == "accepted"
+
+
+def test_the_lifecycle_refuses_a_step_by_an_earlier_assignment(loaded_url, delivery_env):
+    """The reassignment rule lives in the lifecycle, not in the web pages: any caller with an old assignment is refused."""
+    from wegwijzer.catalog.cache import CatalogCache
+    from wegwijzer.handoffs.lifecycle import HandoffGone, Reassigned, reassign
+    from wegwijzer.handoffs.link_actions import advance_by_link, linked_handoff
+    from wegwijzer.handoffs.links import LinkClaim
+
+    handoff_id = store_handoff()
+    data = CatalogCache(get_engine(), check_seconds=0).get().data
+    with session_scope(get_engine()) as session:
+        reassign(session, handoff_id, next(a for a in data.advisers if a.key == "novel-t-b"),
+                 next(o for o in data.organisations if o.key == "novel-t"))
+    with pytest.raises(Reassigned):
+        advance_by_link(LinkClaim("accept", handoff_id, 1, 0), None)
+    with session_scope(get_engine()) as session:
+        with pytest.raises(Reassigned):
+            advance(session, handoff_id, "accept", assignment=1)
+    assert handoff(handoff_id).status == "new"
+    assert advance_by_link(LinkClaim("accept", handoff_id, 2, 0), None)[1] is True
+    with pytest.raises(HandoffGone):
+        linked_handoff(LinkClaim("accept", handoff_id + 1000, 1, 0))
 
 
 async def test_closing_cancels_what_was_not_sent_yet(client):

@@ -61,7 +61,7 @@ def test_export_writes_a_loadable_folder(database_url, tmp_path, capsys):
 def test_handoffs_show_prints_the_advisers_summary(database_url, capsys):
     from wegwijzer.catalog.cache import CatalogCache
     from wegwijzer.storage.engine import get_engine, session_scope
-    from wegwijzer.handoffs.lifecycle import HandoffRequest, record_handoff
+    from wegwijzer.handoffs.record import HandoffRequest, record_handoff
     from wegwijzer.referral.routing import IntakeFacts
 
     main(["data", "load"])

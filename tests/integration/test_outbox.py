@@ -12,7 +12,9 @@ from wegwijzer.handoffs import outbox
 from wegwijzer.cli.main import main
 from wegwijzer.storage.engine import get_engine, session_scope
 from wegwijzer.delivery.worker import Worker
-from wegwijzer.handoffs.lifecycle import HandoffRequest, record_handoff, utcnow
+from wegwijzer.handoffs.escalation import escalate_waiting
+from wegwijzer.handoffs.lifecycle import utcnow
+from wegwijzer.handoffs.record import HandoffRequest, record_handoff
 from wegwijzer.storage.tables import HandoffRow, OutboxRow
 from wegwijzer.rasa.tracker_store import tracker_engine
 from tests.conftest import SmtpInbox, start_smtp, store_handoff
@@ -166,15 +168,14 @@ def test_unaccepted_handoffs_escalate_after_two_working_days(loaded_url, deliver
     friday = datetime(2026, 11, 27, 15, 0)
     with session_scope(get_engine()) as session:
         session.get(HandoffRow, handoff_id).created_at = friday
-    work = worker()
-    assert work.escalate(datetime(2026, 11, 30, 15, 0)) == 0, "Monday: one working day"
-    assert work.escalate(datetime(2026, 12, 1, 14, 59)) == 0
-    assert work.escalate(datetime(2026, 12, 1, 15, 1)) == 1, "Tuesday 15:00: two working days"
-    assert work.escalate(datetime(2026, 12, 2, 15, 1)) == 0, "escalated once"
+    assert escalate_waiting(get_engine(), datetime(2026, 11, 30, 15, 0)) == 0, "Monday: one working day"
+    assert escalate_waiting(get_engine(), datetime(2026, 12, 1, 14, 59)) == 0
+    assert escalate_waiting(get_engine(), datetime(2026, 12, 1, 15, 1)) == 1, "Tuesday 15:00: two working days"
+    assert escalate_waiting(get_engine(), datetime(2026, 12, 2, 15, 1)) == 0, "escalated once"
     inbox = SmtpInbox()
     server = start_smtp(int(delivery_env["SMTP_PORT"]), inbox)
     try:
-        asyncio.run(work.run_once(datetime(2026, 12, 2, 15, 2)))
+        asyncio.run(worker().run_once(datetime(2026, 12, 2, 15, 2)))
     finally:
         server.stop()
     escalations = [(rcpt, mail) for rcpt, mail in inbox.messages if mail["Subject"].startswith("Nog niet aangenomen")]
@@ -188,7 +189,7 @@ def test_accepted_handoffs_do_not_escalate(loaded_url, delivery_env):
     handoff_id = store_handoff(contact_email=None)
     with session_scope(get_engine()) as session:
         advance(session, handoff_id, "accept")
-    assert worker().escalate(utcnow() + timedelta(days=10)) == 0
+    assert escalate_waiting(get_engine(), utcnow() + timedelta(days=10)) == 0
 
 
 def test_reassign_sends_the_summary_to_the_new_adviser_only(loaded_url, delivery_env, capsys):

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from wegwijzer.storage.engine import PROJECT_ROOT
+from wegwijzer.settings import PROJECT_ROOT
 from tests.conftest import SmtpInbox, start_smtp, store_handoff
 from tests.servers import VENV_BIN
 

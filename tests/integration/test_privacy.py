@@ -13,11 +13,12 @@ from wegwijzer.handoffs import outbox
 from wegwijzer.cli.main import main
 from wegwijzer.storage.engine import get_engine, session_scope
 from wegwijzer.delivery.worker import Worker
+from wegwijzer.handoffs.escalation import escalate_waiting
 from wegwijzer.handoffs.lifecycle import advance, utcnow
 from wegwijzer.storage.tables import Base, HandoffRow, IntakeRecordRow, OutboxRow
 from wegwijzer.handoffs.privacy import erase_from_chat, purge, run_erase_job
-from wegwijzer.rasa.tracker_store import count_events, erase_sender, erase_turn_saved, tracker_engine, transcript
-from tests.conftest import POSTGRES_URL, SmtpInbox, require_service, start_smtp, store_handoff
+from wegwijzer.rasa.tracker_store import erase_sender, erase_turn_saved, tracker_engine, transcript
+from tests.conftest import POSTGRES_URL, SmtpInbox, count_events, require_service, start_smtp, store_handoff
 
 PERSONAL = ("Erik Nijland", "ondernemer@bedrijf.test", "0612345678", "lasrobots", "kozijnen")
 
@@ -218,7 +219,7 @@ def test_a_database_from_before_the_outbox_is_upgraded_by_db_init(database_url, 
 
 @pytest.mark.parametrize("value", ["", "not-a-number"])
 def test_retention_setting_is_read_from_the_environment(monkeypatch, value):
-    from wegwijzer.handoffs.privacy import retention_days
+    from wegwijzer.settings import retention_days
 
     monkeypatch.setenv("WEGWIJZER_RETENTION_DAYS", "30")
     assert retention_days() == 30
@@ -286,15 +287,14 @@ def test_purge_also_removes_handoffs_nobody_touched_for_the_retention_time(loade
         assert not session.execute(select(OutboxRow).where(OutboxRow.handoff_id == forgotten)).first()
     assert count_events(tracker_engine(), "forgotten") == 0
     assert count_events(tracker_engine(), "accepted-lately") == 4 and count_events(tracker_engine(), "fresh") == 4
-    worker = Worker(get_engine(), tracker_engine(), settings=outbox.OutboxSettings())
-    assert worker.escalate(now + timedelta(days=7)) == 1, "only the fresh handoff can still escalate"
+    assert escalate_waiting(get_engine(), now + timedelta(days=7)) == 1, "only the fresh handoff can still escalate"
 
 
 def test_erase_withdraws_a_sent_escalation_at_the_organisations_address(loaded_url, delivery_env):
     mine = store_handoff(sender="escalated", contact_email=None)
     with session_scope(get_engine()) as session:
         session.get(HandoffRow, mine).created_at = utcnow() - timedelta(days=7)
-    Worker(get_engine(), tracker_engine(), settings=outbox.OutboxSettings()).escalate(utcnow())
+    escalate_waiting(get_engine(), utcnow())
     first = deliver_all(delivery_env)
     assert sorted(rcpt[0] for rcpt, _ in first.messages) == ["novel-t-a@example.org", "novel-t-algemeen@example.org"]
 

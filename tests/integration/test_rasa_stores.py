@@ -13,7 +13,7 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from wegwijzer.storage.engine import PROJECT_ROOT
+from wegwijzer.settings import PROJECT_ROOT
 from wegwijzer.rasa.endpoints import endpoints, write_endpoints
 from tests.conftest import POSTGRES_URL, require_service
 

@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from wegwijzer.catalog import store
 from wegwijzer.catalog.cache import CatalogCache, EmptyDatabase, last_assigned
-from wegwijzer.cli.main import load_folder
+from wegwijzer.catalog.loading import load_folder
 from wegwijzer.catalog.export import export_folder
 from wegwijzer.catalog.files import read_folder
 from wegwijzer.storage.engine import get_engine, init_db, session_scope
-from wegwijzer.handoffs.lifecycle import HandoffRequest, erase_conversation, handoff_as_dict, list_handoffs, record_handoff
+from wegwijzer.handoffs.lifecycle import erase_conversation, handoff_as_dict, list_handoffs
+from wegwijzer.handoffs.record import HandoffRequest, record_handoff
 from wegwijzer.storage.tables import OrganisationRow, PlaceRow, ProgramRow
 from wegwijzer.catalog.problems import DataError
 from wegwijzer.referral.routing import IntakeFacts

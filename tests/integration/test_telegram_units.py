@@ -24,7 +24,7 @@ from wegwijzer.telegram.flood import FloodGate
 from wegwijzer.telegram.logs import REDACTED, RedactSecrets
 from wegwijzer.rasa.client import RasaClient, RasaNoAnswer, RasaRejected, RasaUnavailable
 from wegwijzer.telegram.runner import serve
-from wegwijzer.telegram.settings import TelegramSettings
+from wegwijzer.settings import TelegramSettings
 from wegwijzer.telegram.telegram_calls import with_retries
 from wegwijzer.telegram.texts import TEXTS_FILE, command_descriptions, language_of, say
 from wegwijzer.telegram.webhook import SECRET_HEADER, webhook_app
@@ -168,6 +168,13 @@ def test_the_log_filter_takes_the_token_out_of_messages_and_tracebacks():
     assert TOKEN not in formatted and REDACTED in record.getMessage() and REDACTED in record.exc_text
 
 
+def test_the_log_filter_escapes_control_characters():
+    import logging
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "webhook %s refused", ("/hook\nFAKE LINE",), None)
+    RedactSecrets(TOKEN).filter(record)
+    assert record.getMessage() == "webhook /hook\\x0aFAKE LINE refused"
+
+
 # --- the Rasa client ---------------------------------------------------------------------------------------
 
 class FakeRasa:
@@ -228,7 +235,7 @@ async def rasa():
 
 
 async def test_the_rasa_client_sends_the_channel_and_retries_a_503(rasa):
-    client = RasaClient(rasa.url, attempts=3, backoff=0.2)
+    client = RasaClient(rasa.url, "telegram", attempts=3, backoff=0.2)
     rasa.go_down(0.1)
     try:
         replies = await client.send("telegram-5", "Hallo")
@@ -239,12 +246,23 @@ async def test_the_rasa_client_sends_the_channel_and_retries_a_503(rasa):
 
 
 async def test_the_rasa_client_says_clearly_when_rasa_stays_unreachable():
-    client = RasaClient(f"http://127.0.0.1:{free_port()}", attempts=2, backoff=0.05)
+    client = RasaClient(f"http://127.0.0.1:{free_port()}", "telegram", attempts=2, backoff=0.05)
     try:
         with pytest.raises(RasaUnavailable, match="did not answer after 2 attempts"):
             await client.send("telegram-5", "Hallo")
     finally:
         await client.aclose()
+
+
+async def test_the_rasa_client_never_sends_a_lone_surrogate():
+    calls = []
+    client = RasaClient("http://rasa", "telegram", transport=httpx.MockTransport(lambda r: calls.append(r)))
+    try:
+        with pytest.raises(RasaRejected):
+            await client.send("telegram-5", "sur\ud800rogate")
+    finally:
+        await client.aclose()
+    assert calls == []
 
 
 async def test_the_rasa_client_does_not_retry_an_answer_that_is_not_messages():
@@ -253,7 +271,7 @@ async def test_the_rasa_client_does_not_retry_an_answer_that_is_not_messages():
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
         return httpx.Response(200, json={"error": "no"})
-    client = RasaClient("http://rasa", transport=httpx.MockTransport(handler))
+    client = RasaClient("http://rasa", "telegram", transport=httpx.MockTransport(handler))
     try:
         with pytest.raises(RasaRejected):
             await client.send("telegram-5", "Hallo")
@@ -270,7 +288,7 @@ async def test_the_rasa_client_never_sends_a_message_twice_that_may_have_reached
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
         raise problem
-    client = RasaClient("http://rasa", attempts=3, backoff=0.01, transport=httpx.MockTransport(handler))
+    client = RasaClient("http://rasa", "telegram", attempts=3, backoff=0.01, transport=httpx.MockTransport(handler))
     try:
         with pytest.raises(RasaNoAnswer):
             await client.send("telegram-5", "Hallo")
@@ -289,7 +307,7 @@ async def test_the_rasa_client_retries_when_the_message_certainly_did_not_arrive
         if len(calls) == 2:
             raise httpx.ConnectTimeout("no connection")
         return httpx.Response(200, json=[{"recipient_id": "telegram-5", "text": "Welkom"}])
-    client = RasaClient("http://rasa", attempts=3, backoff=0.01, transport=httpx.MockTransport(handler))
+    client = RasaClient("http://rasa", "telegram", attempts=3, backoff=0.01, transport=httpx.MockTransport(handler))
     try:
         assert await client.send("telegram-5", "Hallo") == [{"recipient_id": "telegram-5", "text": "Welkom"}]
     finally:
@@ -303,7 +321,7 @@ async def test_the_rasa_client_retries_when_the_message_certainly_did_not_arrive
 async def bare_bridge():
     """A Bridge on a clock the test turns; no Bot API, no Rasa."""
     now = [0.0]
-    rasa_client = RasaClient(f"http://127.0.0.1:{free_port()}")
+    rasa_client = RasaClient(f"http://127.0.0.1:{free_port()}", "telegram")
     bridge = Bridge(TelegramSettings(token=TOKEN), rasa_client, clock=lambda: now[0])
     yield bridge, now
     await rasa_client.aclose()

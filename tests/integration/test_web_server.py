@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from dataclasses import replace
 
@@ -10,9 +11,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from wegwijzer.cli.main import main as cli_main
+from wegwijzer.logsafe import EscapeControls
+from wegwijzer.texts import province_contact
 from wegwijzer.web.rate_limit import RateLimiter
 from wegwijzer.web.server import PathOnlyAccessLogger, create_app
-from wegwijzer.web.settings import WebSettings, parse_origins
+from wegwijzer.settings import WebSettings, parse_origins
 from tests.servers import free_port
 
 SESSION = "0b6f2a4e-5c1d-4f7e-9a3b-2d8c6e1f0a57"
@@ -103,6 +106,20 @@ async def test_widget_files_are_served_for_other_sites_too(client, path, content
         assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
 
 
+@pytest.mark.parametrize("path", ["/", "/widget.js", "/privacy", "/adviseur/accept?h=1&a=1&exp=1&sig=forged"])
+async def test_pages_and_the_widget_carry_the_contact_details_of_data_contact_yml(client, path):
+    response = await client.get(path)
+    text = await response.text()
+    assert province_contact().phone in text and province_contact().email in text
+    assert "{{" not in text, "a contact placeholder was left unfilled"
+
+
+async def test_a_static_file_is_revalidated_by_its_etag(client):
+    first = await client.get("/widget.js")
+    again = await client.get("/widget.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status == 304 and not await again.read()
+
+
 async def test_health(client):
     response = await client.get("/health")
     assert response.status == 200 and await response.json() == {"status": "ok"}
@@ -125,6 +142,57 @@ async def test_the_access_log_has_no_query_string(client, caplog):
     assert lines and "GET /privacy 200" in lines[0] and "secret-signature" not in " ".join(lines)
 
 
+async def test_the_access_log_escapes_control_characters(caplog):
+    """The logged path is decoded: ``%0a`` must not start a forged log line, nor ``%1b`` recolour a terminal."""
+    server = TestServer(create_app(WebSettings(rasa_url="http://127.0.0.1:9")))
+    await server.start_server(access_log_class=PathOnlyAccessLogger)
+    async with TestClient(server) as logged:
+        with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+            await logged.get("/x%0aFAKE-LINE%0d%1b[31m%E2%80%A8")
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 1 and lines[0].startswith("GET /x\\x0aFAKE-LINE\\x0d\\x1b[31m\\u2028 404")
+    assert not any(c in lines[0] for c in "\n\r\x1b\u2028")
+
+
+def test_every_log_message_of_the_servers_is_escaped():
+    """The web server and the worker log through a handler that escapes any message (values in exceptions too)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(EscapeControls())
+    logger = logging.getLogger("wegwijzer.test-escape")
+    logger.addHandler(handler)
+    try:
+        logger.warning("failed for %s", "x\n2026-12-01 FAKE ERROR")
+    finally:
+        logger.removeHandler(handler)
+    assert stream.getvalue() == "failed for x\\x0a2026-12-01 FAKE ERROR\n"
+
+
+async def test_a_lone_surrogate_is_refused_before_it_reaches_rasa(client, rasa):
+    """JSON allows ``"\\ud800"``; it is no character, and Rasa's SQL tracker store stops the server on it."""
+    response = await client.post("/api/message", headers={"Content-Type": "application/json"},
+                                 data=f'{{"session": "{SESSION}", "message": "sur\\ud800rogate"}}')
+    assert response.status == 400 and (await response.json())["error"] == "invalid_text"
+    assert rasa.received == []
+
+
+async def test_a_deeply_nested_json_body_is_a_400(client, rasa):
+    response = await client.post("/api/message", data="[" * 15000 + "]" * 15000,
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 400 and (await response.json())["error"] == "invalid_json"
+    assert rasa.received == []
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("multipart/form-data", b"h=1"),  # no boundary
+    ("multipart/form-data; boundary=zz", b"--zz\r\nbroken"),
+    ("application/x-www-form-urlencoded", b"h=\xed\xb3\xbf&a=1"),  # not UTF-8
+])
+async def test_a_malformed_form_on_an_adviser_link_is_a_400(client, content_type, body):
+    response = await client.post("/adviseur/closed", data=body, headers={"Content-Type": content_type})
+    assert response.status == 400 and "Er is niets veranderd." in await response.text()
+
+
 # ---------- the proxy to Rasa ----------
 
 async def test_a_message_reaches_rasa_with_the_widget_channel(client, rasa):
@@ -133,6 +201,16 @@ async def test_a_message_reaches_rasa_with_the_widget_channel(client, rasa):
     assert await response.json() == {"messages": [{"text": "echo: Wij zijn een bouwbedrijf in Goor", "buttons": []}]}
     assert rasa.received == [{"sender": f"web-{SESSION}", "message": "Wij zijn een bouwbedrijf in Goor",
                               "metadata": {"channel": "widget", "language": "nl"}}]
+
+
+async def test_a_proxy_in_the_environment_does_not_divert_messages_to_rasa(make_client, settings, rasa, monkeypatch):
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{free_port()}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = await make_client(settings)
+    response = await post(client, "Hallo")
+    assert response.status == 200 and len(rasa.received) == 1
 
 
 async def test_only_text_and_buttons_pass_on(client, rasa):
@@ -241,18 +319,38 @@ async def test_rasa_down_is_a_503_with_json(make_client, settings, caplog):
     assert "Anna" not in caplog.text and SESSION not in caplog.text, "no personal data in the logs"
 
 
-async def test_rasa_too_slow_is_a_503(make_client, settings, rasa):
+async def test_a_message_rasa_may_have_is_not_called_unreachable_nor_sent_again(make_client, settings, rasa):
+    """A timeout after the message left: Rasa may have handled it (a form answer). The server must not send it
+    again, and must not answer 503 'unreachable', which the widget offers to send again."""
     async def slow(body):
-        await asyncio.sleep(2)
+        await asyncio.sleep(1.0)
         return web.json_response([])
     rasa.reply = slow
     client = await make_client(replace(settings, rasa_timeout=0.3))
+    response = await post(client, "Jansen Metaal")
+    assert response.status == 504 and (await response.json())["error"] == "assistant_no_answer"
+    await asyncio.sleep(1.2)
+    assert [b["message"] for b in rasa.received] == ["Jansen Metaal"]
+
+
+async def test_a_server_error_from_rasa_is_tried_again(client, rasa):
+    """A 5xx answer means Rasa did not handle the message: the one Rasa client sends it again."""
+    answers = [web.Response(status=500, text="Traceback ..."), web.json_response([{"text": "gelukt"}])]
+    rasa.reply = lambda body: answers.pop(0)
     response = await post(client)
-    assert response.status == 503 and (await response.json())["error"] == "assistant_unavailable"
+    assert response.status == 200 and (await response.json())["messages"][0]["text"] == "gelukt"
+    assert len(rasa.received) == 2
+
+
+async def test_rasa_failing_with_server_errors_is_a_503_without_its_details(client, rasa):
+    rasa.reply = lambda body: web.Response(status=500, text="Traceback (most recent call last): ...")
+    response = await post(client)
+    body = await response.text()
+    assert response.status == 503 and '"assistant_unavailable"' in body and "Traceback" not in body
 
 
 @pytest.mark.parametrize("reply", [
-    lambda body: web.Response(status=500, text="Traceback (most recent call last): ..."),
+    lambda body: web.Response(status=400, text="Traceback (most recent call last): ..."),
     lambda body: web.Response(text="<html>not json</html>"),
     lambda body: web.json_response({"text": "not a list"}),
 ])

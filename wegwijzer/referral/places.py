@@ -8,10 +8,12 @@ that a lookup costs microseconds rather than a scan of every name.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from wegwijzer.catalog.referral_data import ReferralData
+from wegwijzer.referral.ordinary_words import ordinary_words
 from wegwijzer.referral.text import normalize, osa_distance
 
 FOUND = "found"
@@ -24,9 +26,15 @@ _INDEX_DISTANCE = 2
 _POSTCODE_ALONE = re.compile(r"^\s*(?:postcode\s*)?([1-9][0-9]{3})\s*([a-z]{2})?\s*$", re.IGNORECASE)
 # Inside a sentence only "7511 AB" in capitals or "postcode 7511" counts: "in 2025 en" is no postcode.
 _POSTCODE_IN_TEXT = re.compile(r"\b([1-9][0-9]{3})\s?([A-Z]{2})\b|\b(?i:postcode)\s*:?\s*([1-9][0-9]{3})\b")
+# Words that make the next name a place: "in Enter", "vlakbij Hengelo", "based in Zwolle".
 _LOCATION_WORDS = frozenset(
-    "in uit te bij vanuit nabij omgeving regio gemeente buurt from near around based located".split()
+    "in uit bij vanuit nabij vlakbij rond rondom omgeving regio gemeente buurt from near around located".split()
 )
+_LOCATION_PHRASES = frozenset({("buurt", "van"), ("omgeving", "van"), ("close", "to"), ("next", "to")})
+# "te Goor" names a place, but "op te leiden" and "schoon te houden" do not: "te" only supports a name
+# that is no ordinary word, and never a typo.
+_WEAK_LOCATION_WORDS = frozenset({"te"})
+_SENTENCE_ENDS = ".!?\n"
 _MAX_NAME_WORDS = 4
 
 
@@ -46,6 +54,7 @@ class PlaceMatch:
     outside_name: str | None = None  # OUTSIDE, or AMBIGUOUS with a well-known namesake elsewhere
     suggestion: Location | None = None  # UNKNOWN: "Bedoelt u ...?"
     corrected: bool = False  # FOUND through a typo correction
+    certain: bool = True  # False: read from free text on weak grounds, to be confirmed before routing on it
 
 
 @dataclass(frozen=True)
@@ -63,9 +72,16 @@ def allowed_typos(name_length: int) -> int:
     return 1 if name_length <= 8 else 2
 
 
+@dataclass(frozen=True)
+class _Token:
+    word: str  # normalised
+    capitalised: bool  # written with a capital, not at the start of a sentence, in a text that does not shout
+
+
 @dataclass
 class PlaceResolver:
     data: ReferralData
+    ordinary: frozenset[str] | None = None  # ordinary words that are, or are near, a place name (data/words/)
     _inside: dict[str, list[_Candidate]] = field(default_factory=dict, init=False)
     _outside: dict[str, str] = field(default_factory=dict, init=False)
     _deletes: dict[str, set[str]] = field(default_factory=dict, init=False)
@@ -73,6 +89,8 @@ class PlaceResolver:
     _region_of: dict[str, str] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
+        if self.ordinary is None:
+            self.ordinary = ordinary_words()
         self._region_of = self.data.region_of()
         for municipality in self._region_of:
             self._inside.setdefault(normalize(municipality), []).append(_Candidate(municipality, municipality, "gemeente"))
@@ -180,42 +198,66 @@ class PlaceResolver:
                 best.append(name)
         return best, best_distance
 
+    def near_a_place_name(self, word: str) -> bool:
+        """Whether ``word`` names a place (in or outside Overijssel) or is within the typos matching forgives."""
+        if word in self._inside or word in self._outside:
+            return True
+        limit = allowed_typos(len(word))
+        if limit == 0:
+            return False
+        return any(self._nearest(word, names, limit)[1] <= limit for names in (self._inside, self._outside))
+
     # -- places inside sentences ---------------------------------------------------------------
 
     def find_in_text(self, text: str) -> PlaceMatch | None:
         """The place a sentence names ("wij zitten in Hengelo met 35 man"), or None; the match's
         ``query`` is the part of the sentence that names it.
 
-        A name counts when it follows a location word (in, uit, bij ...), when it is an official
-        place or municipality, or when it is a postcode. Villages that are also common words
-        (Belt, Engeland) only count after a location word; typos only after a location word.
+        A name needs support: a location word before it (in, uit, bij, vlakbij ...), a capital, or
+        being a town or municipality that is no ordinary word; a postcode always counts. An ordinary
+        word (Meer, Enter, Nederland, and every word a typo away from a place: "leren", "leiden")
+        counts only after a location word or with a capital, and typos only after a location word.
+        A match is ``certain`` only when nothing about it is weak: a typo, a name shared with other
+        places, a place outside Overijssel (a side remark), or an ordinary word that is not a
+        capitalised municipality after a location word are confirmed before anything is routed on them.
         """
         postcode = _POSTCODE_IN_TEXT.search(text or "")
         if postcode:
             pc4 = postcode.group(1) or postcode.group(3)
             return self._postcode(pc4, pc4)
-        tokens = normalize(text).split()
-        if not tokens:
-            return None
+        tokens = _tokens(text)
+        words = [t.word for t in tokens]
         best: tuple[int, PlaceMatch] | None = None
         for start in range(len(tokens)):
-            after_location_word = start > 0 and tokens[start - 1] in _LOCATION_WORDS
+            strong = (start > 0 and words[start - 1] in _LOCATION_WORDS) or (
+                start > 1 and (words[start - 2], words[start - 1]) in _LOCATION_PHRASES)
+            weak = start > 0 and words[start - 1] in _WEAK_LOCATION_WORDS
+            capital = tokens[start].capitalised
             for size in range(min(_MAX_NAME_WORDS, len(tokens) - start), 0, -1):
-                phrase = " ".join(tokens[start:start + size])
+                phrase = " ".join(words[start:start + size])
                 match = self._exact(phrase, phrase)
-                if match and (after_location_word or self._is_prominent(phrase)):
-                    score = (2 if after_location_word else 1) * 10 + size
-                    if best is None or score > best[0]:
-                        best = (score, match)
-                    break
-            if after_location_word and (best is None or best[0] < 20):
+                if match is None:
+                    continue
+                ordinary = phrase in self.ordinary
+                supported = strong or capital or (not ordinary and (weak or self._is_prominent(phrase)))
+                if not supported:
+                    continue
+                certain = match.status == FOUND and (
+                    not ordinary or (strong and capital and self._is_municipality(phrase)))
+                # Support first, then the longer name, then a place in Overijssel over one outside it
+                # ("ik woon in Almere maar mijn bedrijf zit in Zwolle").
+                score = ((2 if strong or weak else 1) * 10 + size) * 2 + (match.status != OUTSIDE)
+                if best is None or score > best[0]:
+                    best = (score, replace(match, certain=certain))
+                break
+            if strong and (best is None or best[0] < 40):
                 for size in range(min(3, len(tokens) - start), 0, -1):
-                    phrase = " ".join(tokens[start:start + size])
-                    if len(phrase) < 5:
+                    phrase = " ".join(words[start:start + size])
+                    if len(phrase) < 5 or any(w in self.ordinary for w in words[start:start + size]):
                         continue
                     match = self._fuzzy(phrase, phrase)
                     if match.status in (FOUND, OUTSIDE):
-                        best = (15, match)
+                        best = (30, replace(match, certain=False))
                         break
         return best[1] if best else None
 
@@ -223,6 +265,24 @@ class PlaceResolver:
         if phrase in self._outside and len(phrase) > 4:
             return True
         return any(c.kind in ("gemeente", "woonplaats") for c in self._inside.get(phrase, ()))
+
+    def _is_municipality(self, phrase: str) -> bool:
+        return any(c.kind == "gemeente" for c in self._inside.get(phrase, ()))
+
+
+def _tokens(text: str) -> list[_Token]:
+    """The words of ``text`` as ``normalize`` splits them, each with whether it carries a telling capital."""
+    shaped = unicodedata.normalize("NFKD", text or "")
+    shaped = "".join(ch for ch in shaped if not unicodedata.combining(ch))
+    shaped = re.sub("['\u2018\u2019`\u00b4]", "", shaped)
+    shouting = not any(ch.islower() for ch in shaped)
+    tokens = []
+    for found in re.finditer(r"[A-Za-z0-9]+", shaped):
+        before = shaped[:found.start()].rstrip()
+        sentence_start = not before or before[-1] in _SENTENCE_ENDS
+        capital = found.group()[0].isupper() and not sentence_start and not shouting
+        tokens.append(_Token(found.group().lower(), capital))
+    return tokens
 
 
 def _strip_decoration(query: str) -> str:

@@ -8,21 +8,29 @@ questions at once, typos included.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from wegwijzer.catalog.cache import Catalog
 from wegwijzer.referral.language import detect_language
+from wegwijzer.referral.ordinary_words import WORDS_DIR, read_word_file
 from wegwijzer.referral.places import OUTSIDE, UNKNOWN
 from wegwijzer.referral.size import parse_size
 from wegwijzer.referral.text import words
 
 PLACE, SECTOR, EMPLOYEES, NEED = "place", "sector", "employees", "need"
-MIN_WORDS_FOR_A_REQUEST = 10
+# A message with this many words besides greetings and stock words ("hallo, ik zoek hulp voor mijn
+# bedrijf": none) that names a need already says what the user wants: it is passed on as the request in
+# their own words instead of asking for it again; with more it is a request even when no need keyword
+# was recognised (the need question then still follows).
+MIN_CONTENT_WORDS_WITH_A_NEED = 3
+MIN_CONTENT_WORDS_WITHOUT_A_NEED = 7
 
 
 @dataclass(frozen=True)
 class Understood:
     place: str | None = None  # the words that name a place or postcode; validation resolves them
+    place_certain: bool = True  # False: read from free text on weak grounds, confirm it before routing on it
     sector: str | None = None
     employees: str | None = None
     need: str | None = None
@@ -33,14 +41,23 @@ class Understood:
         return getattr(self, slot, None) is not None
 
 
+@lru_cache(maxsize=1)
+def _filler_words() -> frozenset[str]:
+    return frozenset(w for line in read_word_file(WORDS_DIR / "filler_words.txt") for w in line.split())
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that say something about the business or the question."""
+    filler = _filler_words()
+    return [w for w in words(text) if w not in filler and not w.isdigit()]
+
+
 def _entity_values(entities: Iterable[Mapping], name: str) -> list[str]:
     return [str(e["value"]) for e in entities if e.get("entity") == name and e.get("value") not in (None, "")]
 
 
-def _credible_place(catalog: Catalog, value: str, expecting: str | None, is_payload: bool) -> bool:
-    """Whether an NLU entity really names a place: the NLU may tag a stray word or a year ("in 2025")."""
-    if expecting == PLACE or is_payload:
-        return True
+def _credible_postcode(catalog: Catalog, value: str) -> bool:
+    """Whether an NLU postcode entity in free text really is one: the NLU may tag a year ("in 2025")."""
     status = catalog.places.resolve(value).status
     if status == UNKNOWN:
         return False
@@ -55,16 +72,23 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
     needs = {n.key for n in catalog.data.needs}
     sectors = {s.key for s in catalog.data.sectors}
 
+    place_certain = True
     named = _entity_values(entities, "place") + _entity_values(entities, "postcode")
-    place = next((v for v in named if _credible_place(catalog, v, expecting, is_payload)), None)
+    if is_payload:
+        place = named[0] if named else None
+    elif expecting == PLACE:  # the whole answer first: "Emmen (Dalfsen)" names more than the entity "Emmen"
+        whole = catalog.places.resolve(typed) if typed else None
+        place = typed if whole and whole.status != UNKNOWN else (named[0] if named else None)
+    else:  # a side remark: the NLU's place entities are not enough ("Please enter"), the text must support them
+        place = next((v for v in _entity_values(entities, "postcode") if _credible_postcode(catalog, v)), None)
     if place is None and typed:
         if expecting == PLACE:
-            whole = catalog.places.resolve(typed)
-            in_text = catalog.places.find_in_text(typed) if whole.status == UNKNOWN else None
+            in_text = catalog.places.find_in_text(typed)
             place = in_text.query if in_text else typed
         else:
             match = catalog.places.find_in_text(typed)
             place = match.query if match else None
+            place_certain = match.certain if match else True
 
     sector = next((v for v in _entity_values(entities, "sector") if v in sectors), None)
     if sector is None and typed:
@@ -79,11 +103,14 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
     if need is None and typed:
         need = catalog.needs.best(typed)
 
+    count = len(content_words(typed))
     return Understood(
         place=place,
+        place_certain=place_certain,
         sector=sector,
         employees=str(size) if size else None,
         need=need,
         language=detect_language(typed) if typed else None,
-        is_request=bool(need) and len(words(typed)) >= MIN_WORDS_FOR_A_REQUEST,
+        is_request=expecting in (None, NEED) and count >= (MIN_CONTENT_WORDS_WITH_A_NEED if need
+                                                       else MIN_CONTENT_WORDS_WITHOUT_A_NEED),
     )
