@@ -14,6 +14,7 @@ from tests.servers import VENV_BIN
 
 pytestmark = pytest.mark.slow
 SHARED_PERSONAS = PROJECT_ROOT.parent / "shared" / "eval" / "personas.yml"
+SHARED_PERSONAS_HARD = PROJECT_ROOT.parent / "shared" / "eval" / "personas_hard.yml"
 SIMULATOR = PROJECT_ROOT.parent / "shared" / "eval" / "simulate.py"
 
 
@@ -156,7 +157,8 @@ def test_the_action_server_down_gives_a_way_forward(assistant):
         assistant.start_actions()
 
 
-@pytest.mark.parametrize("personas", [SHARED_PERSONAS, PROJECT_ROOT / "tests" / "personas.yml"], ids=["shared", "ours"])
+@pytest.mark.parametrize("personas", [SHARED_PERSONAS, SHARED_PERSONAS_HARD, PROJECT_ROOT / "tests" / "personas.yml"],
+                         ids=["shared", "shared-hard", "ours"])
 def test_simulated_entrepreneurs_are_referred_correctly(assistant, personas, tmp_path):
     if not SIMULATOR.exists() or not personas.exists():
         pytest.skip(f"{SIMULATOR} or {personas} is not here")

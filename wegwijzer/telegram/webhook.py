@@ -44,7 +44,8 @@ def _same_secret(given: str, secret: str) -> bool:
 async def start_webhook_server(application: Application, public_url: str, listen: str, port: int,
                                secret: str) -> web.AppRunner:
     """Serve the webhook on ``listen:port`` at the path of ``public_url`` (a proxy in front does HTTPS)."""
-    runner = web.AppRunner(webhook_app(application, urlsplit(public_url).path or "/", secret), access_log=None)
+    runner = web.AppRunner(webhook_app(application, urlsplit(public_url).path or "/", secret), access_log=None,
+                            auto_decompress=False)
     await runner.setup()
     await web.TCPSite(runner, listen, port).start()
     return runner

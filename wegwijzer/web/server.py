@@ -13,6 +13,7 @@ import hashlib
 import logging
 import math
 import re
+import signal
 from pathlib import Path
 from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
@@ -239,5 +240,23 @@ def run(settings: WebSettings) -> None:
     """Serve until interrupted."""
     setup_logging()
     print(f"Wegwijzer web server on http://{settings.host}:{settings.port}/ (Rasa at {settings.rasa_url})", flush=True)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port,
-                access_log_class=PathOnlyAccessLogger, print=None)
+    try:
+        asyncio.run(_serve(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+async def _serve(settings: WebSettings) -> None:
+    """``run_app`` cannot switch off aiohttp's inflating of compressed request bodies, which has no size limit
+    (CVE-2025-69223): a compressed body stays compressed here and is refused as not JSON."""
+    runner = web.AppRunner(create_app(settings), access_log_class=PathOnlyAccessLogger, auto_decompress=False)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
