@@ -193,6 +193,14 @@ async def test_a_malformed_form_on_an_adviser_link_is_a_400(client, content_type
     assert response.status == 400 and "Er is niets veranderd." in await response.text()
 
 
+async def test_an_adviser_link_refuses_a_multipart_form_even_a_well_formed_one(client):
+    """Only the page's own plain form is read: aiohttp's multipart parser has had size-limit advisories."""
+    body = b"--zz\r\nContent-Disposition: form-data; name=\"outcome\"\r\n\r\nhelped\r\n--zz--\r\n"
+    response = await client.post("/adviseur/closed", data=body,
+                                 headers={"Content-Type": "multipart/form-data; boundary=zz"})
+    assert response.status == 400 and "Er is niets veranderd." in await response.text()
+
+
 # ---------- the proxy to Rasa ----------
 
 async def test_a_message_reaches_rasa_with_the_widget_channel(client, rasa):

@@ -31,6 +31,7 @@ STEP_WORDS = {"accept": ("Aanvraag aannemen", "Ik neem deze aanvraag aan"),
               "closed": ("Aanvraag afsluiten", "Afsluiten")}
 STATUS_WORDS = {"new": "nieuw", "accepted": "aangenomen", "contacted": "contact gehad", "closed": "afgesloten"}
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+FORM_TYPE = "application/x-www-form-urlencoded"
 LINK_FIELDS = ("h", "a", "exp", "sig")
 
 
@@ -109,6 +110,8 @@ async def confirm_page(request: web.Request) -> web.Response:
 @_answers_gone_or_reassigned
 async def change_status(request: web.Request) -> web.Response:
     action = request.match_info["action"]
+    if request.content_type != FORM_TYPE:  # our page posts a plain form; multipart parsing has its own advisories
+        return _unreadable()
     try:
         form = await request.post()
     except (ValueError, HttpProcessingError):  # a broken form body (bad multipart, not UTF-8)
