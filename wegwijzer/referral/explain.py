@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from wegwijzer.catalog.cache import Catalog
 from wegwijzer.referral.text import normalize
+from wegwijzer.texts import in_language
 
 
 def find_referral_name(catalog: Catalog, text: str) -> str | None:
@@ -31,10 +32,10 @@ def explain(catalog: Catalog, key: str, language: str = "nl") -> str | None:
     item = organisation or next((p for p in catalog.data.programs if p.key == key), None)
     if item is None:
         return None
-    description = item.description_en if language == "en" else item.description
+    description = in_language(language, item.description, item.description_en)
     text = f"{item.name}: {description}"
     if getattr(item, "active", True) is False:
-        text += " (This program has ended.)" if language == "en" else " (Dit programma is gestopt.)"
+        text += in_language(language, " (Dit programma is gestopt.)", " (This program has ended.)")
     if item.website:
         text += f" {'More information' if language == 'en' else 'Meer informatie'}: {item.website}"
     return text

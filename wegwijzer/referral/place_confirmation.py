@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from wegwijzer.referral.conversation import Button, inform_payload
 from wegwijzer.referral.places import FOUND, OUTSIDE, PlaceMatch
+from wegwijzer.texts import in_language
 
 CONFIRM = "confirm"  # an Overijssel place: "Is uw bedrijf gevestigd in Meer (gemeente Twenterand)?"
 CONFIRM_OUTSIDE = "confirm_outside"  # a place outside Overijssel read from a side remark
@@ -35,5 +36,5 @@ def is_open_confirmation(question: Mapping[str, Any] | None) -> bool:
 
 
 def confirmation_buttons(question: Mapping[str, Any], language: str, other_title: str) -> list[Button]:
-    yes = "Yes" if language == "en" else "Ja"
+    yes = in_language(language, "Ja", "Yes")
     return [Button(yes, inform_payload("place", question["proposal"])), Button(other_title, "/deny")]

@@ -13,6 +13,7 @@ from wegwijzer.referral.places import FOUND, OUTSIDE, PlaceMatch, PlaceResolver
 from wegwijzer.catalog.referral_data import WHOLE_PROVINCE, Adviser, Organisation, Program, ReferralData
 from wegwijzer.referral.size import CompanySize, parse_size
 from wegwijzer.referral.wording import capitalise, frame
+from wegwijzer.texts import in_language
 
 REFERRED = "referred"
 OUTSIDE_PROVINCE = "outside"
@@ -95,7 +96,7 @@ class Router:
 
     def _reason(self, organisation: Organisation, region: str, facts: IntakeFacts) -> str:
         need = self.needs[facts.need]
-        need_reason = need.reason_en if facts.language == "en" else need.reason
+        need_reason = in_language(facts.language, need.reason, need.reason_en)
         if WHOLE_PROVINCE in organisation.regions:
             return frame(facts.language, "referral_province", organisation=organisation.name, need_reason=need_reason)
         return frame(facts.language, "referral", region=self.regions[region].name,
@@ -128,12 +129,12 @@ class Router:
     def _program_reason(self, program: Program, region: str, facts: IntakeFacts) -> str:
         language = facts.language
         need = self.needs[facts.need]
-        parts = [frame(language, "program_need", need=(need.label_en if language == "en" else need.label).lower())]
+        parts = [frame(language, "program_need", need=in_language(language, need.label, need.label_en).lower())]
         if WHOLE_PROVINCE not in program.regions:
             parts.append(frame(language, "program_region", region=self.regions[region].name))
         if program.sectors and facts.sector in self.sectors:
             sector = self.sectors[facts.sector]
-            parts.append(frame(language, "program_sector", sector=(sector.label_en if language == "en" else sector.label).lower()))
+            parts.append(frame(language, "program_sector", sector=in_language(language, sector.label, sector.label_en).lower()))
         if program.max_employees is not None:
             parts.append(frame(language, "program_size", max=program.max_employees))
         return capitalise(", ".join(parts)) + "."
