@@ -132,24 +132,24 @@ async def test_the_privacy_statement_and_the_adviser_pages_are_served_here(clien
     assert response.status == 403  # the adviser routes are there, and refuse a link without a valid signature
 
 
-async def test_the_access_log_has_no_query_string(client, caplog):
+async def access_log_lines(caplog, path: str) -> list[str]:
+    """The access log lines a GET of ``path`` writes, with the server's own access logger."""
     server = TestServer(create_app(WebSettings(rasa_url="http://127.0.0.1:9")))
     await server.start_server(access_log_class=PathOnlyAccessLogger)
     async with TestClient(server) as logged:
         with caplog.at_level(logging.INFO, logger="aiohttp.access"):
-            await logged.get("/privacy?sig=secret-signature")
-    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+            await logged.get(path)
+    return [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+
+
+async def test_the_access_log_has_no_query_string(client, caplog):
+    lines = await access_log_lines(caplog, "/privacy?sig=secret-signature")
     assert lines and "GET /privacy 200" in lines[0] and "secret-signature" not in " ".join(lines)
 
 
 async def test_the_access_log_escapes_control_characters(caplog):
     """The logged path is decoded: ``%0a`` must not start a forged log line, nor ``%1b`` recolour a terminal."""
-    server = TestServer(create_app(WebSettings(rasa_url="http://127.0.0.1:9")))
-    await server.start_server(access_log_class=PathOnlyAccessLogger)
-    async with TestClient(server) as logged:
-        with caplog.at_level(logging.INFO, logger="aiohttp.access"):
-            await logged.get("/x%0aFAKE-LINE%0d%1b[31m%E2%80%A8")
-    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    lines = await access_log_lines(caplog, "/x%0aFAKE-LINE%0d%1b[31m%E2%80%A8")
     assert len(lines) == 1 and lines[0].startswith("GET /x\\x0aFAKE-LINE\\x0d\\x1b[31m\\u2028 404")
     assert not any(c in lines[0] for c in "\n\r\x1b\u2028")
 
