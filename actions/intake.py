@@ -11,9 +11,7 @@ from actions.common import catalog, intent_of
 from actions.contact import free_text_answer
 from actions.form_validation import AskingFormValidation
 from wegwijzer.referral.conversation import place_slots
-from wegwijzer.referral.place_confirmation import (
-    AFTER_OUTSIDE, DECLINED, confirmation, is_open_confirmation, needs_confirmation,
-)
+from wegwijzer.referral.place_confirmation import PlaceTurn, is_after_outside, place_answer, place_to_extract
 from wegwijzer.referral.places import FOUND, OUTSIDE
 from wegwijzer.referral.size import parse_size
 from wegwijzer.referral.text import words
@@ -25,20 +23,11 @@ def _text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
-def _names_a_place(tracker: Tracker) -> bool:
-    return catalog().places.find_in_text(_text(tracker)) is not None
-
-
-def _confirmation_answered(tracker: Tracker, question: dict | None) -> bool:
-    """Whether this message answers an open "Is uw bedrijf gevestigd in ...?" with a bare yes or no."""
-    return (tracker.get_slot("requested_slot") == "place" and is_open_confirmation(question)
-            and not _names_a_place(tracker))
-
-
-def _after_outside(tracker: Tracker) -> bool:
-    """Whether the intake starts again after the outside-Overijssel answer."""
-    return (tracker.get_slot("requested_slot") is None and tracker.get_slot("referral_status") == "outside"
-            and bool(tracker.get_slot("outside_place")))
+def _place_turn(tracker: Tracker) -> PlaceTurn:
+    return PlaceTurn(text=_text(tracker), intent=intent_of(tracker), requested_slot=tracker.get_slot("requested_slot"),
+                     question=tracker.get_slot("place_question"), referral_status=tracker.get_slot("referral_status"),
+                     outside_place=tracker.get_slot("outside_place"),
+                     find_in_text=catalog().places.find_in_text)
 
 
 class ValidateIntakeForm(AskingFormValidation):
@@ -47,19 +36,15 @@ class ValidateIntakeForm(AskingFormValidation):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
-        if tracker.get_slot("outside_place") and not tracker.get_slot("place") and not _after_outside(tracker):
+        outside_place = tracker.get_slot("outside_place")
+        after_outside = is_after_outside(tracker.get_slot("requested_slot"), tracker.get_slot("referral_status"),
+                                         outside_place)
+        if outside_place and not tracker.get_slot("place") and not after_outside:
             return []  # outside Overijssel: no more questions, the referral explains
         return domain_slots
 
     def extract_place(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        """A yes to "Is uw bedrijf gevestigd in ...?" answers with the proposed place; a no, and a new message after
-        the outside-Overijssel answer, are handed to ``validate_place`` (only a required slot is validated)."""
-        question = tracker.get_slot("place_question")
-        if _confirmation_answered(tracker, question) and intent_of(tracker) == "affirm":
-            return {"place": question["proposal"]}
-        if _confirmation_answered(tracker, question) and intent_of(tracker) == "deny" or _after_outside(tracker):
-            return {"place": tracker.get_slot("place")}
-        return {}
+        return place_to_extract(_place_turn(tracker), tracker.get_slot("place"))
 
     def extract_request_text(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         """The description in the user's own words, even when the NLU took it for "stop" or a question about a bot;
@@ -68,22 +53,9 @@ class ValidateIntakeForm(AskingFormValidation):
                                 and len(words(text)) >= MIN_REQUEST_WORDS)
 
     def validate_place(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        question = tracker.get_slot("place_question")
-        if _confirmation_answered(tracker, question) and intent_of(tracker) == "deny":
-            return {"place": None, "place_question": {"kind": DECLINED}}
-        if _after_outside(tracker) and not _names_a_place(tracker):
-            # "Wegwijzer helpt alleen bedrijven in Overijssel" was said: "my business is in Overijssel after all"
-            # asks the place again; anything else gets a kind ending (after which a place may still follow).
-            return {"place": None, "outside_place": None, "referral_status": None, "misses": 0,
-                    "place_question": None if intent_of(tracker) == "correct" else {"kind": AFTER_OUTSIDE}}
-        if value is None:
-            return {"place": None}
-        text = _text(tracker)
-        answering = tracker.get_slot("requested_slot") == "place" or text.startswith("/")
-        if not answering:  # read from a side remark: a weak reading is confirmed before anything is routed on it
-            in_text = catalog().places.find_in_text(text)
-            if needs_confirmation(in_text):
-                return {"place": None, "place_question": confirmation(in_text)}
+        settled = place_answer(_place_turn(tracker), value)
+        if settled is not None:
+            return settled
         match = catalog().places.resolve(str(value))
         slots = place_slots(catalog(), match)
         if match.status == FOUND and match.corrected:
