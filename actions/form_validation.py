@@ -78,8 +78,13 @@ class AskingFormValidation(FormValidationAction, ABC):
         next_slot = next((slot for slot in required if tracker.get_slot(slot) is None), None)
         events = [e for e in events if not (e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT)]
         if next_slot in QUESTIONS:
+            events += self.before_asking(next_slot, dispatcher, tracker)
             events += QUESTIONS[next_slot].ask(dispatcher, tracker, domain)
         return events + [SlotSet(REQUESTED_SLOT, next_slot)]
+
+    def before_asking(self, next_slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        """What to say before the next question (the form's answers so far are in ``tracker``)."""
+        return []
 
     def rasa_rejects(self, tracker: Tracker, extracted: bool, events: list[dict[str, Any]]) -> bool:
         """Mirrors Rasa's ``FormAction.validate``: right after the user's answer to an open question, a turn in

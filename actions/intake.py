@@ -4,19 +4,22 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import catalog, intent_of
+from actions.common import catalog, intent_of, language
 from actions.contact import free_text_answer
 from actions.form_validation import AskingFormValidation
-from wegwijzer.referral.conversation import place_slots
+from wegwijzer.referral.conversation import early_referral, place_slots
 from wegwijzer.referral.place_confirmation import PlaceTurn, is_after_outside, place_answer, place_to_extract
 from wegwijzer.referral.places import FOUND, OUTSIDE
 from wegwijzer.referral.size import parse_size
 from wegwijzer.referral.text import words
 
 MIN_REQUEST_WORDS = 3
+EARLY_REFERRAL_SLOTS = ("place", "municipality", "region", "need", "sector", "employees", "place_question",
+                        "announced_organisation")
 
 
 def _text(tracker: Tracker) -> str:
@@ -42,6 +45,16 @@ class ValidateIntakeForm(AskingFormValidation):
         if outside_place and not tracker.get_slot("place") and not after_outside:
             return []  # outside Overijssel: no more questions, the referral explains
         return domain_slots
+
+    def before_asking(self, next_slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        """As soon as place and need decide the organisation, say so: the remaining questions only choose programs."""
+        slots = {name: tracker.get_slot(name) for name in EARLY_REFERRAL_SLOTS}
+        referral = early_referral(catalog(), slots, next_slot, language(tracker))
+        if referral is None:
+            return []
+        dispatcher.utter_message(response="utter_referral_early", organisation=referral.organisation.name,
+                                 reason=referral.reason)
+        return [SlotSet("announced_organisation", referral.organisation.key)]
 
     def extract_place(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         return place_to_extract(_place_turn(tracker), tracker.get_slot("place"))

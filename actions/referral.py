@@ -66,12 +66,14 @@ class ActionRefer(Action):
             return forget + [SlotSet("referral_status", "failed")]
         organisation = referral.organisation
         kept = KeptReferral.of(cat, referral, facts, tracker.get_slot("place"))
-        dispatcher.utter_message(response="utter_referral", organisation=organisation.name, reason=referral.reason)
+        if organisation.key != tracker.get_slot("announced_organisation"):  # else told during the intake already
+            dispatcher.utter_message(response="utter_referral", organisation=organisation.name, reason=referral.reason)
         if referral.programs:
             dispatcher.utter_message(response="utter_programs", programs=programs_text(referral, lang))
         dispatcher.utter_message(response="utter_ask_want_contact", organisation=organisation.name)
         return forget + [SlotSet("referral_status", "referred"), SlotSet("referral", kept.as_slot()),
-                         SlotSet("organisation_name", kept.organisation_name)]
+                         SlotSet("organisation_name", kept.organisation_name),
+                         SlotSet("announced_organisation", organisation.key)]
 
 
 class ActionPublicContact(Action):

@@ -5,7 +5,8 @@
 Starts Wegwijzer (action server, Rasa server, SQLite database and tracker store) and a bare
 assistant made with ``rasa init`` (trained here, no custom actions), plays the same number of
 conversations against each, one user at a time and then ``--concurrent`` users at once, and prints
-per-message latency (p50, p95), messages per second and resident memory of every process.
+per-message latency (p50, p95), messages per second and resident memory of every process. Wegwijzer
+plays one whole intake twice: answered with the buttons, and typed in Dutch.
 Prints numbers; asserts nothing. The target: Wegwijzer's p95 at most 1.5x the baseline's.
 """
 from __future__ import annotations
@@ -26,7 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.servers import VENV_BIN, Assistant, free_port, wait_for  # noqa: E402
 
-WEGWIJZER_SCRIPT = [
+# The same intake twice: once answering with the buttons, once typing every answer in Dutch as people do
+# (the NLU, the place and size parsers and the need and sector keywords all run on typed text).
+BUTTONS_SCRIPT = [
     "Goedemiddag",
     '/inform{"need":"kennis"}',
     "Enschede",
@@ -39,6 +42,20 @@ WEGWIJZER_SCRIPT = [
     "ruben@kuiperssoftware.example",
     "/affirm",
 ]
+TYPED_SCRIPT = [
+    "goedemiddag, ik zoek hulp voor mijn bedrijf",
+    "iets met innovatie denk ik",
+    "we zitten in enschede",
+    "we maken software voor transportbedrijven",
+    "we zijn met zijn zessen",
+    "We willen onze planningssoftware slimmer maken met AI.",
+    "ja graag",
+    "Ruben Kuipers",
+    "Kuipers Software",
+    "ruben@kuiperssoftware.example",
+    "ja dat mag",
+]
+SCRIPTS = {"buttons": BUTTONS_SCRIPT, "typed": TYPED_SCRIPT}
 BASELINE_SCRIPT = ["hello", "I am sad", "yes", "great", "are you a bot?", "bye", "hi", "I am happy", "no", "goodbye"]
 
 
@@ -124,23 +141,29 @@ def main() -> None:
         wegwijzer.start()
         baseline, baseline_url, baseline_train = start_baseline(workdir)
         try:
-            for url, script in ((wegwijzer.url, WEGWIJZER_SCRIPT), (baseline_url, BASELINE_SCRIPT)):
+            for url, script in ((wegwijzer.url, BUTTONS_SCRIPT), (wegwijzer.url, TYPED_SCRIPT), (baseline_url, BASELINE_SCRIPT)):
                 play(url, script, 1, [])  # warm-up
-            results = {
-                "wegwijzer, 1 user": measure(wegwijzer.url, WEGWIJZER_SCRIPT, args.conversations, 1),
-                "baseline, 1 user": measure(baseline_url, BASELINE_SCRIPT, args.conversations, 1),
-                f"wegwijzer, {args.concurrent} users": measure(wegwijzer.url, WEGWIJZER_SCRIPT,
-                                                               args.concurrent * 2, args.concurrent),
-                f"baseline, {args.concurrent} users": measure(baseline_url, BASELINE_SCRIPT,
-                                                              args.concurrent * 2, args.concurrent),
-            }
+            handoffs_before = len(wegwijzer.handoffs())
+            results = {"baseline, 1 user": measure(baseline_url, BASELINE_SCRIPT, args.conversations, 1)}
+            for name, script in SCRIPTS.items():
+                results[f"wegwijzer {name}, 1 user"] = measure(wegwijzer.url, script, args.conversations, 1)
+            results[f"baseline, {args.concurrent} users"] = measure(baseline_url, BASELINE_SCRIPT, args.concurrent * 2,
+                                                                     args.concurrent)
+            for name, script in SCRIPTS.items():
+                results[f"wegwijzer {name}, {args.concurrent} users"] = measure(wegwijzer.url, script,
+                                                                                args.concurrent * 2, args.concurrent)
             print("per-message latency over the REST webhook (database and actions included for Wegwijzer):")
             for name, result in results.items():
                 report(name, result)
-            one = results["wegwijzer, 1 user"]["p95"] / results["baseline, 1 user"]["p95"]
-            many = (results[f"wegwijzer, {args.concurrent} users"]["p95"]
-                    / results[f"baseline, {args.concurrent} users"]["p95"])
-            print(f"p95 ratio Wegwijzer/baseline: {one:.2f}x (1 user), {many:.2f}x ({args.concurrent} users); target <= 1.5x")
+            for name in SCRIPTS:
+                one = results[f"wegwijzer {name}, 1 user"]["p95"] / results["baseline, 1 user"]["p95"]
+                many = (results[f"wegwijzer {name}, {args.concurrent} users"]["p95"]
+                        / results[f"baseline, {args.concurrent} users"]["p95"])
+                print(f"p95 ratio Wegwijzer ({name})/baseline: {one:.2f}x (1 user), {many:.2f}x "
+                      f"({args.concurrent} users); target <= 1.5x")
+            played = len(SCRIPTS) * (args.conversations + args.concurrent * 2)
+            print(f"handoffs stored: {len(wegwijzer.handoffs()) - handoffs_before} of {played} conversations "
+                  "(each script is a whole intake: fewer means a script no longer fits the conversation)")
             print("resident memory:")
             print(f"  Wegwijzer Rasa server   {rss_mb(wegwijzer.processes['rasa'].pid):7.0f} MB")
             print(f"  Wegwijzer action server {rss_mb(wegwijzer.processes['actions'].pid):7.0f} MB")

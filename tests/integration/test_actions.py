@@ -170,8 +170,28 @@ def test_after_two_misses_a_human_is_offered_and_the_wordings_take_turns():
 
 
 def test_the_validator_asks_the_next_missing_question_itself():
+    slots, said = validate({"need": "kennis"}, text="kennis", requested="need")
+    assert slots["requested_slot"] == "place" and said == ["utter_question_place"]
+
+
+def test_once_place_and_need_decide_the_organisation_it_is_named_before_the_next_question():
     slots, said = validate({"place": "Goor", "need": "kennis"}, text="Goor")
-    assert slots["requested_slot"] == "sector" and said == ["utter_question_sector"]
+    assert said == ["utter_referral_early", "utter_question_sector"]
+    assert slots["announced_organisation"] == "novel-t" and slots["requested_slot"] == "sector"
+    slots, said = validate({"place": "Goor", "need": "kennis", "region": "twente", "announced_organisation": "novel-t",
+                            "sector": "bouw"}, text="bouw", requested="sector")
+    assert said == ["utter_question_employees"], "named once, not before every question"
+
+
+def test_a_changed_need_names_the_new_organisation():
+    slots, said = validate({"place": "Goor", "need": "financiering", "region": "twente",
+                            "announced_organisation": "novel-t"}, text="financiering", requested="sector")
+    assert said[0] == "utter_referral_early" and slots["announced_organisation"] != "novel-t"
+
+
+def test_the_organisation_is_not_named_before_the_place_is_settled():
+    slots, said = validate({"place": "Emmen"}, text="Emmen")  # a hamlet in Dalfsen and a town in Drenthe
+    assert "utter_referral_early" not in said
 
 
 def test_the_validator_reads_the_facts_in_the_answer_itself():
@@ -296,9 +316,17 @@ def test_the_referral_names_the_organisation_the_reason_and_programs():
     assert responses(messages)[0] == "utter_referral" and messages[0]["organisation"] == "Novel-T"
     assert "Twente" in messages[0]["reason"]
     assert responses(messages)[-1] == "utter_ask_want_contact"
+    assert slots["announced_organisation"] == "novel-t"
     with session_scope(get_engine()) as session:
         record = session.query(IntakeRecordRow).one()
         assert (record.outcome, record.need, record.region, record.size_band) == ("referred", "kennis", "twente", "10-49")
+
+
+def test_the_referral_does_not_introduce_again_the_organisation_the_intake_named():
+    _, messages = run(ActionRefer(), tracker(slots={**INTAKE, "announced_organisation": "novel-t"}))
+    assert responses(messages) == ["utter_programs", "utter_ask_want_contact"]
+    _, messages = run(ActionRefer(), tracker(slots={**INTAKE, "announced_organisation": "oost-nl"}))
+    assert responses(messages)[0] == "utter_referral", "another organisation than the one named: said in full"
 
 
 def test_a_postcode_answer_is_routed_by_its_municipality_and_kept_for_the_adviser():

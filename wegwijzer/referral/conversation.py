@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping
 from wegwijzer.catalog.cache import Catalog
 from wegwijzer.referral.places import AMBIGUOUS, FOUND, OUTSIDE, PlaceMatch
 from wegwijzer.catalog.referral_data import Organisation
-from wegwijzer.referral.routing import IntakeFacts, Referral
+from wegwijzer.referral.routing import REFERRED, IntakeFacts, Referral
 from wegwijzer.texts import in_language
 
 CONSENT_QUESTION = "utter_ask_consent"
@@ -87,6 +87,25 @@ def facts_from_slots(slots: dict, language: str) -> IntakeFacts:
         request_text=slots.get("request_text"),
         language=language,
     )
+
+
+# The intake questions after which the organisation is already known: it depends on region and need only.
+ASKED_AFTER_THE_ORGANISATION = ("sector", "employees", "request_text")
+
+
+def early_referral(catalog: Catalog, slots: Mapping[str, Any], next_question: str | None,
+                   language: str) -> Referral | None:
+    """The referral to tell before ``next_question``, when place and need already decide the organisation and it
+    was not told yet (``announced_organisation``); the remaining questions only choose programs and tell the
+    adviser more. None when there is nothing new to tell."""
+    if next_question not in ASKED_AFTER_THE_ORGANISATION or slots.get("place_question"):
+        return None
+    if not (slots.get("place") and slots.get("region") and slots.get("need")):
+        return None
+    referral = catalog.router.route(facts_from_slots(dict(slots), language))
+    if referral.status != REFERRED or referral.organisation.key == slots.get("announced_organisation"):
+        return None
+    return referral
 
 
 def programs_text(referral: Referral, language: str) -> str:

@@ -1,0 +1,46 @@
+"""The NLU step that sends a message naming a need or sector to the intake unless a side path is sure."""
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from wegwijzer.rasa.intake_intent import INFORM, IntakeIntent, intake_intent
+
+NEED = [{"entity": "need", "value": "kennis", "start": 22, "end": 31}]
+SECTOR = [{"entity": "sector", "value": "bouw"}]
+LANGUAGE_ONLY = [{"entity": "language", "role": "detected", "value": "nl"}]
+
+
+def intent(name: str, confidence: float) -> dict:
+    return {"name": name, "confidence": confidence}
+
+
+@pytest.mark.parametrize("predicted, entities", [
+    (intent("nlu_fallback", 0.45), NEED),  # "Hallo, ik heb een vraag over innovatie"
+    (intent("start_over", 0.70), NEED),  # "ik heb een vraag over innovatie" looks like "ik heb een nieuwe vraag"
+    (intent("human", 0.49), SECTOR),
+    (intent("stop", 0.6), NEED),  # "sensoren in de stal om zieke koeien te zien" must never stop the intake
+])
+def test_a_message_naming_a_need_goes_to_the_intake(predicted, entities):
+    assert intake_intent(predicted, entities) == INFORM
+
+
+@pytest.mark.parametrize("predicted, entities", [
+    (intent("human", 0.99), NEED),  # "ik wil iemand spreken over een lening": a person, surely
+    (intent("start_over", 0.95), NEED),
+    (intent("ask_about", 0.5), NEED),  # "wat doet Oost NL aan financiering?": its answer uses the need itself
+    (intent("correct", 0.5), NEED),
+    (intent("nlu_fallback", 0.45), LANGUAGE_ONLY),  # no fact: "Dat begreep ik niet" stays right
+    (intent("request_help", 0.6), NEED),  # already starts the intake
+    (None, NEED),
+])
+def test_sure_side_paths_and_messages_without_facts_keep_their_intent(predicted, entities):
+    assert intake_intent(predicted, entities) is None
+
+
+def test_the_component_rewrites_intent_and_ranking():
+    message = Message(data={"text": "ik heb een vraag over innovatie", "intent": intent("start_over", 0.7),
+                            "intent_ranking": [intent("start_over", 0.7), intent("inform", 0.1)], "entities": NEED})
+    (processed,) = IntakeIntent(sure=0.8).process([message])
+    assert processed.get("intent") == intent(INFORM, 0.7)
+    assert [r["name"] for r in processed.get("intent_ranking")] == [INFORM, "start_over"]
