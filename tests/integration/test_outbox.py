@@ -183,6 +183,18 @@ def test_unaccepted_handoffs_escalate_after_two_working_days(loaded_url, deliver
     assert "nog niet aangenomen" in escalations[0][1].get_body(("plain",)).get_content()
 
 
+def test_escalation_waits_the_working_days_the_entrepreneur_was_promised(loaded_url, delivery_env):
+    """Oost NL promises "binnen 3 werkdagen" (organisations.yml); Easter Monday is no working day."""
+    handoff_id = store_handoff(need="financiering", contact_email=None)
+    with session_scope(get_engine()) as session:
+        row = session.get(HandoffRow, handoff_id)
+        assert row.organisation_key == "oost-nl"
+        row.created_at = datetime(2026, 4, 2, 8, 0)  # Thursday before Good Friday, 10:00 in Zwolle
+    assert escalate_waiting(get_engine(), datetime(2026, 4, 8, 8, 1)) == 0, "Wednesday: two working days"
+    assert escalate_waiting(get_engine(), datetime(2026, 4, 9, 7, 59)) == 0
+    assert escalate_waiting(get_engine(), datetime(2026, 4, 9, 8, 1)) == 1, "Thursday 10:00: three working days"
+
+
 def test_accepted_handoffs_do_not_escalate(loaded_url, delivery_env):
     from wegwijzer.handoffs.lifecycle import advance
 
