@@ -7,7 +7,16 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from wegwijzer.catalog.problems import ERROR, WARNING, Problem
-from wegwijzer.catalog.referral_data import DELIVERY_CHANNELS, WHOLE_PROVINCE, Adviser, Organisation, ReferralData, Source
+from wegwijzer.catalog.referral_data import (
+    DELIVERY_CHANNELS,
+    WHOLE_PROVINCE,
+    Adviser,
+    Organisation,
+    Program,
+    RankingWeights,
+    ReferralData,
+    Source,
+)
 from wegwijzer.referral.text import normalize
 
 EXPECTED_MUNICIPALITIES = 25
@@ -103,6 +112,35 @@ def _check_adviser_channels(adviser: Adviser, organisation: Organisation | None)
     return problems
 
 
+def _best_score(program: Program, weights: RankingWeights) -> int:
+    """The most points a program can get: every bonus that applies to it, its keywords counted in full."""
+    words = min(len(program.keywords) + len(program.keywords_en), weights.max_words)
+    score = weights.word * words if weights.word > 0 else 0
+    score += max(weights.sector, 0) if program.sectors else 0
+    score += max(weights.region, 0) if WHOLE_PROVINCE not in program.regions else 0
+    has_limits = program.min_employees is not None or program.max_employees is not None
+    score += max(weights.size, 0) if has_limits else 0
+    return score + (weights.verify if program.verify else 0)
+
+
+def _check_ranking(data: ReferralData) -> list[Problem]:
+    """The weights make sense, and every running program can be suggested at all."""
+    weights = data.ranking
+    if weights is None:
+        return []
+    problems = []
+    if weights.max_words < 1:
+        problems.append(Problem(weights.source, "max_words must be 1 or more: otherwise the request's words never count"))
+    if weights.minimum < 1:
+        problems.append(Problem(weights.source, "minimum must be 1 or more: otherwise every program that passes the "
+                                                "filters is suggested, also unrelated ones"))
+    for program in data.programs:
+        if program.active and _best_score(program, weights) < weights.minimum:
+            problems.append(Problem(program.source, f"'{program.name}' can never reach the ranking minimum "
+                                                    f"{weights.minimum} (ranking.yml): add keywords, or it is never suggested", WARNING))
+    return problems
+
+
 def check(data: ReferralData, production: bool = False) -> list[Problem]:
     """Every problem in the data: errors stop a load, warnings are for staff to follow up.
 
@@ -168,6 +206,8 @@ def check(data: ReferralData, production: bool = False) -> list[Problem]:
             problems.append(Problem(program.source, f"min_employees {program.min_employees} is more than max_employees {program.max_employees}"))
         if program.verify:
             problems.append(Problem(program.source, f"to verify: {program.name}: {program.note or 'no note'}", live, TO_VERIFY))
+
+    problems += _check_ranking(data)
 
     cells = set()
     for rule in data.routing:
