@@ -25,6 +25,13 @@ def test_check_load_route_and_list(database_url, capsys):
     text = capsys.readouterr().out
     assert "Twents Fonds voor Vakmanschap" in text and "reason:" in text
 
+    assert main(["route", "--place", "Hardenberg", "--need", "kennis", "--sector", "industrie",
+                 "--text", "We willen robotiseren", "--json"]) == 0
+    programs = json.loads(capsys.readouterr().out)["programs"]
+    assert [p["name"] for p in programs] == ["IQ Boulevard"] and programs[0]["reason"].startswith('U noemde "robotiseren"')
+    assert main(["route", "--place", "Goor", "--need", "financiering", "--sector", "bouw", "--text", "cnc machine kopen"]) == 0
+    assert "program:  none fits\n" in capsys.readouterr().out
+
     assert main(["handoffs", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
 

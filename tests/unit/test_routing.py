@@ -146,6 +146,12 @@ def test_more_of_the_requests_words_rank_higher():
     assert _suggested(programs, request_text="Wij willen lassen met robots") == ["both", "robots"]
 
 
+def test_a_word_inside_a_longer_matched_phrase_counts_once():
+    programs = [_program("staff", keywords=("tekort aan vakmensen", "vakmensen"))]
+    [suggestion] = _referral(programs, request_text="Tekort aan vakmensen!").programs
+    assert suggestion.words == ("Tekort aan vakmensen",) and suggestion.score == 10
+
+
 def test_without_the_requests_words_nothing_is_suggested():
     programs = [_program("builders", sectors=("bouw",), regions=("noord",), max_employees=249)]
     assert _suggested(programs, sector="bouw", employees="12", request_text="Wij willen een nieuwe machine kopen") == []

@@ -84,7 +84,11 @@ class ProgramRanker:
         """Program key -> the distinct phrases of the request that matched its keywords, as typed, in order."""
         tokens, typed = typed_words(text)
         found: dict[str, dict[str, str]] = {}
-        for key, start, end in self.matcher.spans(tokens):
+        covered: dict[str, int] = {}  # key -> end of its last kept span: "vakmensen" inside "tekort aan vakmensen"
+        for key, start, end in sorted(self.matcher.spans(tokens), key=lambda span: (span[1], -span[2])):
+            if end <= covered.get(key, 0):
+                continue
+            covered[key] = end
             phrase = " ".join(dict.fromkeys(typed[start:end]))  # "e-commerce" is two tokens of one typed word
             found.setdefault(key, {}).setdefault(" ".join(tokens[start:end]), phrase)
         return {key: tuple(dict.fromkeys(phrases.values())) for key, phrases in found.items()}
