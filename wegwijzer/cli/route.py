@@ -6,6 +6,7 @@ import json
 
 from wegwijzer.catalog.cache import CatalogCache, last_assigned
 from wegwijzer.referral.routing import REFERRED, IntakeFacts, Referral
+from wegwijzer.referral.wording import region_phrase
 from wegwijzer.storage.engine import get_engine
 
 
@@ -42,7 +43,8 @@ def _cmd_route(args: argparse.Namespace) -> int:
     print(f"status:   {result['status']}")
     place = referral.place
     if place and place.location:
-        print(f"place:    {place.location.place} (gemeente {place.location.municipality}, regio {place.location.region})")
+        region = catalog.router.regions[place.location.region].name
+        print(f"place:    {place.location.place} (gemeente {place.location.municipality}, {region_phrase(region)})")
     elif place:
         print(f"place:    {place.status}: {place.outside_name or ', '.join(result['place']['options']) or place.query}")
     if referral.organisation:

@@ -53,5 +53,10 @@ def quoted_list(items: tuple[str, ...] | list[str], language: str) -> str:
     return f"{', '.join(quoted[:-1])} {frame(language, 'and')} {quoted[-1]}"
 
 
+def region_phrase(name: str) -> str:
+    """"regio Twente", but "Regio Zwolle" and "Cleantech Regio" as they are: never "regio Regio Zwolle"."""
+    return name if "regio" in name.lower().split() else f"regio {name}"
+
+
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
