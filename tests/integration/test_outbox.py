@@ -117,7 +117,7 @@ def test_smtp_down_while_handoffs_arrive_then_up_every_summary_arrives_once(load
     html = summary.get_body(("html",)).get_content()
     assert "We willen <robots> & lasrobots gaan gebruiken." in text and "Erik Nijland" in text
     assert "&lt;robots&gt; &amp; lasrobots" in html and "<robots>" not in html
-    assert f"http://wegwijzer.test/adviseur/accept?h={ids[0]}&a=1&exp=" in text
+    assert f"http://wegwijzer.test/adviseur?t={ids[0]}.1." in text and "Aanvraagnummer" in text
 
 
 def test_a_permanent_failure_is_marked_and_reported(loaded_url, delivery_env, capsys, caplog):

@@ -160,3 +160,19 @@ def test_working_days_are_counted_in_dutch_time():
     assert add_working_days(sunday_night, 2) == datetime(2026, 12, 1, 23, 30)
     before_summer_time = datetime(2026, 3, 27, 10, 0)  # Friday 11:00 CET
     assert add_working_days(before_summer_time, 2) == datetime(2026, 3, 31, 9, 0)  # Tuesday 11:00 CEST
+
+
+def test_the_subject_header_is_one_line_that_starts_with_the_subject():
+    """The standard 78-character folding made some mail clients show a leading space or a broken subject."""
+    from email import message_from_bytes, policy
+
+    from wegwijzer.delivery.email import build_email
+    from wegwijzer.settings import SmtpSettings
+
+    for company in ("Café 't Hoekje", "Bakkerij Öztürk en zonen met een heel lange naam", "X" * 60):
+        message = adviser_summary(handoff(company_name=company), LABELS)
+        raw = build_email(SmtpSettings(host="localhost"), "a@example.org", message, "key").as_bytes()
+        header = raw.split(b"\nSubject: ", 1)[1].split(b"\n", 1)[0]
+        assert header.startswith(b"Nieuwe aanvraag via Wegwijzer: kennis en innovatie - Goor - ")
+        assert b"\nSubject: \n" not in raw and b"\n " not in raw.split(b"\n\n", 1)[0], "no folded header line"
+        assert message_from_bytes(raw, policy=policy.default)["Subject"] == message.subject
