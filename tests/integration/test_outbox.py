@@ -217,7 +217,7 @@ def test_reassign_sends_the_summary_to_the_new_adviser_only(loaded_url, delivery
     finally:
         server.stop()
     assert [rcpt for rcpt, _ in inbox.messages] == [["novel-t-b@example.org"]]
-    assert "a=2" in inbox.messages[0][1].get_body(("plain",)).get_content()
+    assert f"/adviseur?t={handoff_id}.2." in inbox.messages[0][1].get_body(("plain",)).get_content(), "the new assignment's link"
     assert main(["handoffs", "list"]) == 0
     assert "Voorbeeldadviseur Novel-T B" in capsys.readouterr().out
     assert main(["handoffs", "reassign", "999", "--adviser", "novel-t-b"]) == 1
