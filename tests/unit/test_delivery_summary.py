@@ -98,6 +98,9 @@ def test_confirmation_in_the_entrepreneurs_language():
     en = confirmation(handoff(language="en", contact_phone=None), LABELS, "https://x/privacy")
     assert en.subject == "Your question has been sent to Novel-T" and "within 2 working days by e-mail" in en.text
     assert "&quot;Nijland&quot;" in en.html and "<script>" not in en.html
+    one_day = Labels("Financiering", None, 1, "Financing")
+    assert "binnen 1 werkdag contact" in confirmation(handoff(), one_day, "https://x/privacy").text
+    assert "within 1 working day by" in confirmation(handoff(language="en"), one_day, "https://x/privacy").text
 
 
 def test_the_confirmation_never_repeats_what_the_entrepreneur_typed():

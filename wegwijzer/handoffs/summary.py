@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from html import escape
 
 from wegwijzer.handoffs.links import AdviserLinks
-from wegwijzer.referral.wording import region_phrase
+from wegwijzer.referral.wording import region_phrase, working_days
 from wegwijzer.storage.tables import HandoffRow
 from wegwijzer.texts import in_language, province_contact
 
@@ -165,8 +165,8 @@ def escalation(handoff: HandoffRow, labels: Labels, links: AdviserLinks) -> Mess
     """To the organisation's general address: nobody accepted this handoff within the promised working days."""
     days = labels.response_days
     intro = (f"Deze aanvraag is op {local_time(handoff.assigned_at or handoff.created_at)} doorgestuurd naar "
-             f"{handoff.adviser_name}, maar na {days} {'werkdag' if days == 1 else 'werkdagen'} nog niet aangenomen. "
-             f"De ondernemer hoorde dat er binnen {days} {'werkdag' if days == 1 else 'werkdagen'} contact komt. "
+             f"{handoff.adviser_name}, maar na {working_days(days, 'nl')} nog niet aangenomen. "
+             f"De ondernemer hoorde dat er binnen {working_days(days, 'nl')} contact komt. "
              "Wilt u zorgen dat iemand contact opneemt?")
     summary = adviser_summary(handoff, labels, links, intro=intro)
     subject = "Nog niet aangenomen: " + summary.subject.removeprefix("Nieuwe aanvraag via Wegwijzer: ")
@@ -183,7 +183,7 @@ _CONFIRMATION = {
         "lines": ["Beste {name},", "",
                   "Dank u wel voor uw vraag. Met uw toestemming hebben wij die doorgestuurd naar {organisation}.",
                   "U vroeg om hulp bij: {need}.",
-                  "{adviser} neemt binnen {days} werkdagen contact met u op via {way}.", "",
+                  "{adviser} neemt binnen {days} contact met u op via {way}.", "",
                   "Wilt u dat wij uw gegevens verwijderen? Lees hoe op {privacy_url}.",
                   "Vragen? Bel de provincie Overijssel: {phone}, of mail {email}.", "",
                   "Met vriendelijke groet,", "Wegwijzer, provincie Overijssel"],
@@ -193,7 +193,7 @@ _CONFIRMATION = {
         "lines": ["Dear {name},", "",
                   "Thank you for your question. With your permission we have sent it to {organisation}.",
                   "You asked for help with: {need}.",
-                  "{adviser} will contact you within {days} working days by {way}.", "",
+                  "{adviser} will contact you within {days} by {way}.", "",
                   "Do you want us to delete your data? See how at {privacy_url}.",
                   "Questions? Call the province of Overijssel: {phone_international}, or e-mail {email}.", "",
                   "Kind regards,", "Wegwijzer, province of Overijssel"],
@@ -210,7 +210,7 @@ def confirmation(handoff: HandoffRow, labels: Labels, privacy_url: str) -> Messa
     contact = province_contact()
     values = {"organisation": handoff.organisation_name, "adviser": handoff.adviser_name,
               "name": handoff.contact_name or in_language(language, "heer/mevrouw", "Sir/Madam"),
-              "days": labels.response_days, "way": way,
+              "days": working_days(labels.response_days, in_language(language, "nl", "en")), "way": way,
               "need": in_language(language, labels.need, labels.need_en or labels.need).lower(),
               "privacy_url": privacy_url, "phone": contact.phone, "phone_international": contact.phone_international,
               "email": contact.email}

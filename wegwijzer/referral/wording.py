@@ -58,5 +58,8 @@ def region_phrase(name: str) -> str:
     return name if "regio" in name.lower().split() else f"regio {name}"
 
 
-def capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def working_days(days: int, language: str) -> str:
+    """"1 werkdag", "3 werkdagen" ("1 working day", "3 working days"): never "werkdag(en)"."""
+    if language == "en":
+        return f"{days} working day" if days == 1 else f"{days} working days"
+    return f"{days} werkdag" if days == 1 else f"{days} werkdagen"
