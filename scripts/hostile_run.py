@@ -305,7 +305,7 @@ def malformed_paths(rasa: Client, web: Client, actions: Client, token_free: bool
         if 200 <= status < 300 and not token_free:
             refused_wrongly.append(f"action server accepted {name} without token")
     web.request("adviser form", "POST", "/adviseur/closed", b"--x\r\nbroken", {"Content-Type": "multipart/form-data; boundary=x"})
-    web.request("adviser form latin-1", "POST", "/adviseur/closed", b"h=\xff&a=1",
+    web.request("adviser form latin-1", "POST", "/adviseur/closed", b"t=\xff&outcome=helped",
                 {"Content-Type": "application/x-www-form-urlencoded"})
     return refused_wrongly
 
@@ -313,20 +313,18 @@ def malformed_paths(rasa: Client, web: Client, actions: Client, token_free: bool
 def forged_links(web: Client) -> list[str]:
     accepted = []
     expires = int(time.time()) + 86400
-    for action in ("accept", "contacted", "closed", "transcript"):
-        for fields in ({"h": "1", "a": "1", "exp": str(expires), "sig": "0" * 64},
-                       {"h": "1", "a": "1", "exp": "99999999999", "sig": "deadbeef"},
-                       {"h": "-1", "a": "x", "exp": "", "sig": ""},
-                       {"h": "1' OR '1'='1", "a": "1", "exp": str(expires), "sig": "\u0000"}):
-            status, _ = web.request(f"link {action}", "GET", f"/adviseur/{action}?{urlencode(fields)}")
+    for token in (f"1.1.{expires:x}.{'A' * 22}", "1.1.zzzzzzzzzz.deadbeef", "-1.x..", "1' OR '1'='1.1.1.\u0000",
+                  "1.1.1", "1.1.1.1.1", "9" * 40):
+        for path in ("/adviseur", "/adviseur/gesprek"):
+            status, _ = web.request("link page", "GET", f"{path}?{urlencode({'t': token})}")
             if 200 <= status < 300:
-                accepted.append(f"GET {action}")
-            if action != "transcript":
-                status, _ = web.request(f"link {action}", "POST", f"/adviseur/{action}",
-                                        urlencode({**fields, "outcome": "helped"}).encode(),
-                                        {"Content-Type": "application/x-www-form-urlencoded"})
-                if 200 <= status < 300:
-                    accepted.append(f"POST {action}")
+                accepted.append(f"GET {path}")
+        for action in ("accept", "contacted", "closed"):
+            status, _ = web.request(f"link {action}", "POST", f"/adviseur/{action}",
+                                    urlencode({"t": token, "outcome": "helped"}).encode(),
+                                    {"Content-Type": "application/x-www-form-urlencoded"})
+            if 200 <= status < 300:
+                accepted.append(f"POST {action}")
     return accepted
 
 

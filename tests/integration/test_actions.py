@@ -305,13 +305,17 @@ def stored_handoffs() -> list:
 
 
 def test_the_referral_names_the_organisation_the_reason_and_programs():
-    events, messages = run(ActionRefer(), tracker(slots={**INTAKE, **CONTACT, "consent": True}))
+    request = "We willen een prototype van een nieuw product laten maken."
+    events, messages = run(ActionRefer(), tracker(slots={**INTAKE, **CONTACT, "consent": True, "request_text": request}))
     slots = slots_of(events)
     assert (slots["referral_status"], slots["organisation_name"]) == ("referred", "Novel-T")
     kept = slots["referral"]
     assert (kept["organisation_key"], kept["adviser_key"], kept["place"], kept["municipality"], kept["region"]) == (
         "novel-t", "novel-t-a", "Goor", "Hof van Twente", "twente")
-    assert kept["programs"] and all(reason for _, reason in kept["programs"])
+    assert kept["programs"] == [["MIT haalbaarheid", 'U noemde "prototype" en "nieuw product". '
+                                                     "Voor bedrijven tot 249 medewerkers."]]
+    programs = next(m for m in messages if m.get("response") == "utter_programs")["programs"]
+    assert programs.endswith('\n  U noemde "prototype" en "nieuw product". Voor bedrijven tot 249 medewerkers.')
     assert all(slots[name] is None for name in ("consent", "contact_name", "contact_email")), "a new referral, a new consent"
     assert responses(messages)[0] == "utter_referral" and messages[0]["organisation"] == "Novel-T"
     assert "Twente" in messages[0]["reason"]

@@ -40,17 +40,40 @@ def form_fields(page: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
 
 
-async def test_get_only_asks_and_post_accepts(client):
+def token_of(url: str) -> str:
+    return url.split("?t=")[1]
+
+
+async def test_the_link_opens_the_handoff_page_with_three_steps_and_changes_nothing(client):
     handoff_id = store_handoff()
-    links = adviser_links(handoff_id, 1)
-    page = await client.get(path_of(links.accept))
+    link = adviser_links(handoff_id, 1).page
+    assert len(link) <= 80, link
+    page = await client.get(path_of(link))
     text = await page.text()
-    assert page.status == 200 and '<form method="post" action="/adviseur/accept">' in text
-    assert "Ik neem deze aanvraag aan" in text and page.headers["Cache-Control"] == "no-store"
+    assert page.status == 200 and page.headers["Cache-Control"] == "no-store"
+    for step in ("accept", "contacted", "closed"):
+        assert f'<form method="post" action="/adviseur/{step}">' in text
+    assert "Ik neem deze aanvraag aan" in text and "Hoe is het afgelopen?" in text
+    assert f'href="/adviseur/gesprek?t={token_of(link)}"' in text
     assert handoff(handoff_id).status == "new", "opening the link (a mail scanner does) changes nothing"
 
+
+async def test_a_get_on_a_step_changes_nothing(client):
+    handoff_id = store_handoff()
+    token = token_of(adviser_links(handoff_id, 1).page)
+    for step in ("accept", "contacted", "closed"):
+        answer = await client.get(f"/adviseur/{step}", params={"t": token, "outcome": "helped"})
+        assert answer.status == 405 and "Er is niets veranderd" in await answer.text()
+    assert handoff(handoff_id).status == "new"
+
+
+async def test_post_accepts_and_the_page_then_offers_the_next_steps(client):
+    handoff_id = store_handoff()
+    text = await (await client.get(path_of(adviser_links(handoff_id, 1).page))).text()
     answer = await client.post("/adviseur/accept", data=form_fields(text))
-    assert answer.status == 200 and "Dank u wel, dit is opgeslagen." in await answer.text()
+    after = await answer.text()
+    assert answer.status == 200 and "Dank u wel, dit is opgeslagen." in after
+    assert 'action="/adviseur/accept"' not in after and 'action="/adviseur/contacted"' in after
     row = handoff(handoff_id)
     assert row.status == "accepted" and row.accepted_at is not None
     again = await client.post("/adviseur/accept", data=form_fields(text))
@@ -59,52 +82,52 @@ async def test_get_only_asks_and_post_accepts(client):
 
 async def test_contacted_then_closed_with_an_outcome(client):
     handoff_id = store_handoff()
-    links = adviser_links(handoff_id, 1)
-    contacted = form_fields(await (await client.get(path_of(links.contacted))).text())
-    assert (await client.post("/adviseur/contacted", data=contacted)).status == 200
+    fields = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 1).page))).text())
+    assert (await client.post("/adviseur/contacted", data=fields)).status == 200
     row = handoff(handoff_id)
     assert row.status == "contacted" and row.accepted_at and row.contacted_at
 
-    closing = await (await client.get(path_of(links.closed))).text()
+    closing = await (await client.get(path_of(adviser_links(handoff_id, 1).page))).text()
     assert 'name="outcome" value="not_reachable"' in closing and "niet bereikbaar" in closing
     missing = await client.post("/adviseur/closed", data=form_fields(closing))
     assert missing.status == 400 and "Kies hoe het is afgelopen." in await missing.text()
     assert handoff(handoff_id).status == "contacted"
     done = await client.post("/adviseur/closed", data={**form_fields(closing), "outcome": "helped"})
-    assert done.status == 200
+    assert done.status == 200 and "Deze aanvraag is afgesloten: geholpen." in await done.text()
     row = handoff(handoff_id)
     assert (row.status, row.outcome) == ("closed", "helped") and row.closed_at is not None
 
 
-async def test_a_tampered_link_changes_nothing(client):
+async def test_a_forged_or_changed_link_changes_nothing(client):
     handoff_id = store_handoff()
     other_id = store_handoff("Zwolle", sender="c-2")
-    fields = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 1).closed))).text())
+    token = token_of(adviser_links(handoff_id, 1).page)
+    number, assignment, expires, signature = token.split(".")
     attempts = [
-        {**fields, "h": str(other_id)},  # someone else's handoff with my signature
-        {**fields, "sig": ("0" if fields["sig"][0] != "0" else "1") + fields["sig"][1:]},
-        {**fields, "exp": str(int(fields["exp"]) + 86400)},  # stretched expiry
-        {**fields, "a": "2"},
-        {k: v for k, v in fields.items() if k != "sig"},
-        {**fields, "sig": "\u00e9" + fields["sig"][1:]},  # not ASCII: refused like any wrong signature
+        f"{other_id}.{assignment}.{expires}.{signature}",  # someone else's handoff with my signature
+        f"{number}.{assignment}.{expires}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}",
+        f"{number}.{assignment}.{int(expires, 36) * 2:x}.{signature}",  # stretched expiry
+        f"{number}.2.{expires}.{signature}",
+        f"{number}.{assignment}.{expires}",
+        f"{number}.{assignment}.{expires}.\u00e9{signature[1:]}",  # not ASCII: refused like any wrong signature
+        "",
     ]
     for attempt in attempts:
-        answer = await client.post("/adviseur/closed", data={**attempt, "outcome": "helped"})
+        answer = await client.post("/adviseur/closed", data={"t": attempt, "outcome": "helped"})
         assert answer.status == 403 and "Deze link is niet geldig of verlopen" in await answer.text()
-        get = await client.get("/adviseur/closed", params=attempt)
-        assert get.status == 403
-    forged = make_link("accept", handoff_id, 1, secret=b"guessed", base_url="", expires=int(time.time()) + 999)
+        assert (await client.get("/adviseur", params={"t": attempt})).status == 403
+        assert (await client.get("/adviseur/gesprek", params={"t": attempt})).status == 403
+    forged = make_link(handoff_id, 1, secret=b"guessed", base_url="", expires=int(time.time()) + 999)
     assert (await client.get(forged)).status == 403
-    assert (await client.post("/adviseur/accept", data=dict(re.findall(r"(\w+)=([^&]+)", forged.split("?")[1])))).status == 403
+    assert (await client.post("/adviseur/accept", data={"t": token_of(forged)})).status == 403
     assert handoff(handoff_id).status == "new" and handoff(other_id).status == "new"
 
 
 async def test_an_expired_link_changes_nothing(client):
     handoff_id = store_handoff()
-    expired = make_link("accept", handoff_id, 1, secret=link_secret(), base_url="", expires=int(time.time()) - 1)
+    expired = make_link(handoff_id, 1, secret=link_secret(), base_url="", expires=int(time.time()) - 1)
     assert (await client.get(expired)).status == 403
-    fields = dict(re.findall(r"(\w+)=([^&]+)", expired.split("?")[1]))
-    answer = await client.post("/adviseur/accept", data=fields)
+    answer = await client.post("/adviseur/accept", data={"t": token_of(expired)})
     assert answer.status == 403 and "verlopen" in await answer.text()
     assert handoff(handoff_id).status == "new"
 
@@ -114,7 +137,7 @@ async def test_after_a_reassignment_the_old_links_stop_working(client):
     from wegwijzer.handoffs.lifecycle import reassign
 
     handoff_id = store_handoff()
-    old = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 1).accept))).text())
+    old = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 1).page))).text())
     data = CatalogCache(get_engine(), check_seconds=0).get().data
     with session_scope(get_engine()) as session:
         reassign(session, handoff_id, next(a for a in data.advisers if a.key == "novel-t-b"),
@@ -122,7 +145,7 @@ async def test_after_a_reassignment_the_old_links_stop_working(client):
     answer = await client.post("/adviseur/accept", data=old)
     assert answer.status == 409 and "andere adviseur" in await answer.text()
     assert handoff(handoff_id).status == "new"
-    new = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 2).accept))).text())
+    new = form_fields(await (await client.get(path_of(adviser_links(handoff_id, 2).page))).text())
     assert (await client.post("/adviseur/accept", data=new)).status == 200
     assert handoff(handoff_id).status == "accepted"
 
@@ -173,12 +196,13 @@ async def test_the_transcript_is_for_the_link_holder_only(client, delivery_env):
     await store.save(DialogueStateTracker.from_events("transcript-1", [
         ActionExecuted("action_listen"), UserUttered("Wij maken <b>kozijnen</b> in Goor"),
         BotUttered("Waar kan ik u mee helpen?", {"buttons": [{"title": "Financiering", "payload": "/x"}]})]))
-    page = await client.get(path_of(adviser_links(handoff_id, 1).transcript))
+    link = adviser_links(handoff_id, 1).page
+    page = await client.get(f"/adviseur/gesprek?t={token_of(link)}")
     text = await page.text()
     assert page.status == 200 and "Wij maken &lt;b&gt;kozijnen&lt;/b&gt; in Goor" in text
     assert "Waar kan ik u mee helpen? [Financiering]" in text and "<b>kozijnen" not in text
-    tampered = path_of(adviser_links(handoff_id, 1).transcript).replace(f"h={handoff_id}", f"h={handoff_id + 1}")
-    assert (await client.get(tampered)).status == 403
+    tampered = token_of(link).replace(f"{handoff_id}.", f"{handoff_id + 1}.", 1)
+    assert (await client.get("/adviseur/gesprek", params={"t": tampered})).status == 403
 
 
 async def test_the_privacy_page_says_what_how_long_who_and_how_to_erase(client, monkeypatch):

@@ -25,6 +25,13 @@ def test_check_load_route_and_list(database_url, capsys):
     text = capsys.readouterr().out
     assert "Twents Fonds voor Vakmanschap" in text and "reason:" in text
 
+    assert main(["route", "--place", "Hardenberg", "--need", "kennis", "--sector", "industrie",
+                 "--text", "We willen robotiseren", "--json"]) == 0
+    programs = json.loads(capsys.readouterr().out)["programs"]
+    assert [p["name"] for p in programs] == ["IQ Boulevard"] and programs[0]["reason"].startswith('U noemde "robotiseren"')
+    assert main(["route", "--place", "Goor", "--need", "financiering", "--sector", "bouw", "--text", "cnc machine kopen"]) == 0
+    assert "program:  none fits\n" in capsys.readouterr().out
+
     assert main(["handoffs", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
 
@@ -79,3 +86,46 @@ def test_handoffs_show_prints_the_advisers_summary(database_url, capsys):
     assert out.startswith("Nieuwe aanvraag via Wegwijzer: kennis en innovatie - Goor")
     assert "We willen robotiseren." in out and "Test Persoon" in out
     assert main(["handoffs", "show", "999"]) == 1
+
+
+def test_production_check_fails_on_placeholders_and_entries_to_verify(capsys):
+    assert main(["data", "check", "--production"]) == 1
+    out = capsys.readouterr().out
+    assert "error: placeholder adviser 'Voorbeeldadviseur Novel-T A' <novel-t-a@example.org>" in out
+    assert "error: to verify: InnovateGO" in out and "error: to verify: Twents Fonds voor Vakmanschap" in out
+    assert "placeholder escalation address 'novel-t-algemeen@example.org'" in out
+    assert out.rstrip().endswith("(data/referrals/README.md says how)")
+    assert main(["data", "check", "--production", "--summary"]) == 1
+    line = capsys.readouterr().out
+    assert line.count("\n") == 1 and line.startswith("WARNING: not ready to go live: 18 placeholder")
+    assert main(["data", "check", "--summary"]) == 0, "without --production it is a warning: start goes on"
+
+
+def _replace_placeholders(folder) -> None:
+    """What province staff do before going live: real advisers and addresses, every fact checked."""
+    import yaml
+
+    for name, top in (("organisations.yml", "organisations"), ("programs.yml", "programs")):
+        document = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+        for entry in document[top]:
+            entry["verify"] = False
+            for field in ("email", "escalation_email"):
+                if entry.get(field):
+                    entry[field] = entry[field].replace("example.org", "overijssel.test")
+            for number, adviser in enumerate(entry.get("advisers", [])):
+                adviser.update(name=f"Adviseur {entry['key']} {number}", email=f"{adviser['key']}@overijssel.test")
+                adviser.pop("placeholder", None)
+        (folder / name).write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_production_check_passes_once_placeholders_are_replaced(referral_copy, capsys):
+    _replace_placeholders(referral_copy)
+    assert main(["data", "check", "--production", str(referral_copy)]) == 0
+    assert "0 error(s), 0 warning(s)" in capsys.readouterr().out
+    assert main(["data", "check", "--production", "--summary", str(referral_copy)]) == 0
+    assert capsys.readouterr().out == "referral data: no placeholders and nothing left to verify\n"
+    organisations = (referral_copy / "organisations.yml").read_text(encoding="utf-8")
+    (referral_copy / "organisations.yml").write_text(organisations.replace("name: Adviseur novel-t 0",
+                                                                           "name: Voorbeeldadviseur Novel-T A"))
+    assert main(["data", "check", "--production", str(referral_copy)]) == 1, "the name alone gives it away"
+    assert "placeholder adviser 'Voorbeeldadviseur Novel-T A'" in capsys.readouterr().out

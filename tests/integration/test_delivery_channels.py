@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 
 import pytest
 from aiohttp import web
@@ -108,13 +109,15 @@ async def test_all_three_channels_deliver_and_the_webhook_is_signed(database_url
         assert report.sent == 3 and again.sent == 0 and all(r.status == "sent" for r in rows())
         (message,) = telegram.sent(4242)
         assert message["text"].startswith("Nieuwe aanvraag via Wegwijzer: kennis en innovatie - Goor")
-        assert "Erik Nijland" in message["text"] and "/adviseur/accept?" in message["text"]
+        assert "Erik Nijland" in message["text"] and f"/adviseur?t={handoff_id}.1." in message["text"]
     assert [rcpt for rcpt, _ in inbox.messages] == [["novel-t-a@example.org"]]
     (payload,) = receiver.accepted
     assert receiver.rejected == 0
     assert payload["event"] == "handoff.summary" and payload["delivery"] == f"handoff-{handoff_id}/summary-1/webhook"
     assert payload["handoff"]["contact_name"] == "Erik Nijland" and payload["handoff"]["need"] == "kennis"
-    assert re.search(r"/adviseur/closed\?h=\d+&a=1&exp=\d+&sig=[0-9a-f]{64}$", payload["links"]["closed"])
+    assert re.fullmatch(rf"http://\S+/adviseur\?t={handoff_id}\.1\.[0-9a-z]+\.[A-Za-z0-9_-]{{22}}",
+                        payload["links"]["handoff_page"])
+    assert payload["links"]["expires"] > time.time()
 
 
 async def test_a_wrong_webhook_secret_is_refused_and_ends_as_a_failure(database_url, delivery_env, referral_copy,

@@ -117,7 +117,7 @@ def test_smtp_down_while_handoffs_arrive_then_up_every_summary_arrives_once(load
     html = summary.get_body(("html",)).get_content()
     assert "We willen <robots> & lasrobots gaan gebruiken." in text and "Erik Nijland" in text
     assert "&lt;robots&gt; &amp; lasrobots" in html and "<robots>" not in html
-    assert f"http://wegwijzer.test/adviseur/accept?h={ids[0]}&a=1&exp=" in text
+    assert f"http://wegwijzer.test/adviseur?t={ids[0]}.1." in text and "Aanvraagnummer" in text
 
 
 def test_a_permanent_failure_is_marked_and_reported(loaded_url, delivery_env, capsys, caplog):
@@ -183,6 +183,18 @@ def test_unaccepted_handoffs_escalate_after_two_working_days(loaded_url, deliver
     assert "nog niet aangenomen" in escalations[0][1].get_body(("plain",)).get_content()
 
 
+def test_escalation_waits_the_working_days_the_entrepreneur_was_promised(loaded_url, delivery_env):
+    """Oost NL promises "binnen 3 werkdagen" (organisations.yml); Easter Monday is no working day."""
+    handoff_id = store_handoff(need="financiering", contact_email=None)
+    with session_scope(get_engine()) as session:
+        row = session.get(HandoffRow, handoff_id)
+        assert row.organisation_key == "oost-nl"
+        row.created_at = datetime(2026, 4, 2, 8, 0)  # Thursday before Good Friday, 10:00 in Zwolle
+    assert escalate_waiting(get_engine(), datetime(2026, 4, 8, 8, 1)) == 0, "Wednesday: two working days"
+    assert escalate_waiting(get_engine(), datetime(2026, 4, 9, 7, 59)) == 0
+    assert escalate_waiting(get_engine(), datetime(2026, 4, 9, 8, 1)) == 1, "Thursday 10:00: three working days"
+
+
 def test_accepted_handoffs_do_not_escalate(loaded_url, delivery_env):
     from wegwijzer.handoffs.lifecycle import advance
 
@@ -205,7 +217,7 @@ def test_reassign_sends_the_summary_to_the_new_adviser_only(loaded_url, delivery
     finally:
         server.stop()
     assert [rcpt for rcpt, _ in inbox.messages] == [["novel-t-b@example.org"]]
-    assert "a=2" in inbox.messages[0][1].get_body(("plain",)).get_content()
+    assert f"/adviseur?t={handoff_id}.2." in inbox.messages[0][1].get_body(("plain",)).get_content(), "the new assignment's link"
     assert main(["handoffs", "list"]) == 0
     assert "Voorbeeldadviseur Novel-T B" in capsys.readouterr().out
     assert main(["handoffs", "reassign", "999", "--adviser", "novel-t-b"]) == 1

@@ -164,3 +164,26 @@ def test_contact_placeholders_are_filled_and_an_unknown_one_is_refused():
         fill_contact("{{password}}")
     assert in_language("en", "ja", "yes") == "yes" and in_language("nl", "ja", "yes") == "ja"
     assert in_language(None, "ja", "yes") == "ja"
+
+
+def test_the_ranking_weights_are_checked(referral_copy):
+    path = referral_copy / "ranking.yml"
+    _replace(path, "  word: 10 ", "  word: tien ")
+    assert any("ranking.yml:" in t and "'word' is not valid" in t for t in _error_texts(referral_copy))
+    _replace(path, "  word: tien ", "  word: 10 ")
+    _replace(path, "  max_words: 2 ", "  max_words: 0 ")
+    assert any("max_words must be 1 or more" in t for t in _error_texts(referral_copy))
+    path.unlink()
+    assert any("the file ranking.yml is missing" in t for t in _error_texts(referral_copy))
+
+
+def test_a_program_that_can_never_be_suggested_is_a_warning(referral_copy):
+    path = referral_copy / "programs.yml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - key: polymer-science-park")
+    block = text[start:text.index("    active:", start)]
+    path.write_text(text.replace(block, block[:block.index("    keywords:")]), encoding="utf-8")
+    problems = read_and_check(referral_copy)[1]
+    assert any(p.severity == WARNING and "'Polymer Science Park' can never reach the ranking minimum 8" in str(p)
+               for p in problems)
+    assert not any("can never reach" in str(p) and "Polymer" not in str(p) for p in problems)

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from wegwijzer.catalog.referral_data import (
-    Adviser, Need, Organisation, PlaceEntry, Program, ReferralData, Region, RoutingRule, Sector,
+    Adviser, Need, Organisation, PlaceEntry, Program, RankingWeights, ReferralData, Region, RoutingRule, Sector,
 )
 from wegwijzer.referral.routing import NEEDS_NEED, NEEDS_PLACE, OUTSIDE_PROVINCE, REFERRED, IntakeFacts, Router
 
@@ -73,9 +73,12 @@ def test_real_programs_are_never_inactive_and_at_most_three(catalog, real_data):
                 assert all(s.reason for s in referral.programs)
 
 
-# -- program filtering on small, made-up data, so the expectations do not depend on the real catalogue --
+# -- program filtering and ranking on small, made-up data, so the expectations do not depend on the real catalogue --
 
-def _data(programs: list[Program], advisers: int = 1) -> ReferralData:
+RANKING = RankingWeights(sector=3, word=10, max_words=2, region=2, size=1, verify=-1, minimum=8)
+
+
+def _data(programs: list[Program], advisers: int = 1, ranking: RankingWeights | None = RANKING) -> ReferralData:
     return ReferralData(
         regions=[Region("noord", "Noord", ("Aa",)), Region("zuid", "Zuid", ("Bb",))],
         needs=[Need("kennis", "Kennis", "Knowledge", "d", "d", "u kennis zoekt", "you look for knowledge"),
@@ -87,19 +90,24 @@ def _data(programs: list[Program], advisers: int = 1) -> ReferralData:
         programs=programs,
         routing=[RoutingRule(r, n, "org") for r in ("noord", "zuid") for n in ("kennis", "geld")],
         places=[PlaceEntry("Aadorp", "Aa", "woonplaats"), PlaceEntry("Bbdorp", "Bb", "woonplaats")],
+        ranking=ranking,
     )
 
 
 def _program(key: str, **overrides) -> Program:
-    fields = dict(key=key, name=key.title(), description="d", description_en="d", regions=("overijssel",), needs=("kennis",))
+    fields = dict(key=key, name=key.title(), description="d", description_en="d", regions=("overijssel",),
+                  needs=("kennis",), keywords=("robot*",), keywords_en=("automation",))
     fields.update(overrides)
     return Program(**fields)
 
 
+def _referral(programs: list[Program], ranking: RankingWeights | None = RANKING, **facts):
+    router = Router(_data(programs, ranking=ranking))
+    return router.route(IntakeFacts(**{"place": "Aadorp", "need": "kennis", "request_text": "We willen robots", **facts}))
+
+
 def _suggested(programs: list[Program], **facts) -> list[str]:
-    router = Router(_data(programs))
-    referral = router.route(IntakeFacts(**{"place": "Aadorp", "need": "kennis", **facts}))
-    return [s.program.key for s in referral.programs]
+    return [s.program.key for s in _referral(programs, **facts).programs]
 
 
 def test_programs_respect_need_and_region():
@@ -111,7 +119,7 @@ def test_programs_respect_need_and_region():
 def test_programs_respect_sector():
     programs = [_program("general"), _program("builders", sectors=("bouw",)), _program("carers", sectors=("zorg",))]
     assert _suggested(programs, sector="bouw") == ["builders", "general"]
-    assert _suggested(programs) == ["general"]
+    assert _suggested(programs) == ["general"], "a sector program is not for an unknown sector either"
 
 
 @pytest.mark.parametrize("employees,expected", [
@@ -133,10 +141,42 @@ def test_at_most_three_programs_and_uncertain_ones_last():
     assert _suggested(programs) == ["p0", "p1", "p2"]
 
 
-def test_program_reasons_mention_what_made_them_fit():
-    router = Router(_data([_program("builders", sectors=("bouw",), regions=("noord",), max_employees=249)]))
-    referral = router.route(IntakeFacts(place="Aadorp", need="kennis", sector="bouw"))
-    assert referral.programs[0].reason == "Past bij uw vraag over kennis, voor bedrijven in Noord, gericht op bouw, voor bedrijven tot 249 medewerkers."
+def test_more_of_the_requests_words_rank_higher():
+    programs = [_program("robots"), _program("both", keywords=("robot*", "lassen"))]
+    assert _suggested(programs, request_text="Wij willen lassen met robots") == ["both", "robots"]
+
+
+def test_a_word_inside_a_longer_matched_phrase_counts_once():
+    programs = [_program("staff", keywords=("tekort aan vakmensen", "vakmensen"))]
+    [suggestion] = _referral(programs, request_text="Tekort aan vakmensen!").programs
+    assert suggestion.words == ("Tekort aan vakmensen",) and suggestion.score == 10
+
+
+def test_without_the_requests_words_nothing_is_suggested():
+    programs = [_program("builders", sectors=("bouw",), regions=("noord",), max_employees=249)]
+    assert _suggested(programs, sector="bouw", employees="12", request_text="Wij willen een nieuwe machine kopen") == []
+    assert _suggested(programs, sector="bouw", request_text=None) == []
+
+
+def test_the_weights_are_data():
+    programs = [_program("builders", sectors=("bouw",), regions=("noord",))]
+    lenient = RankingWeights(sector=3, word=10, max_words=2, region=2, size=1, verify=-1, minimum=5)
+    referral = _referral(programs, ranking=lenient, sector="bouw", request_text="iets anders")
+    assert [(s.program.key, s.score) for s in referral.programs] == [("builders", 5)]
+    assert referral.programs[0].reason == "Past bij uw vraag over kennis. Voor bedrijven in bouw in Noord."
+    assert _referral(programs, ranking=None, sector="bouw").programs == (), "no weights loaded: no suggestions"
+
+
+def test_program_reasons_quote_what_the_user_typed():
+    programs = [_program("builders", sectors=("bouw",), regions=("noord",), max_employees=249,
+                         keywords=("robot*", "e-commerce", "3d printen"))]
+    referral = _referral(programs, sector="bouw", request_text="Robots, E-commerce en 3D-printen! En nog meer robots.")
+    assert referral.programs[0].reason == ('U noemde "Robots", "E-commerce" en "3D-printen". '
+                                           "Voor bedrijven in bouw in Noord tot 249 medewerkers.")
+    english = _referral(programs, sector="bouw", language="en", request_text="We want automation")
+    assert english.programs[0].reason == 'You mentioned "automation". For businesses in construction in Noord with up to 249 employees.'
+    general = _referral([_program("general")], request_text="robots")
+    assert general.programs[0].reason == 'U noemde "robots".'
 
 
 def test_adviser_choice_is_least_recently_assigned_and_deterministic():

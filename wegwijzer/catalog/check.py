@@ -7,7 +7,16 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from wegwijzer.catalog.problems import ERROR, WARNING, Problem
-from wegwijzer.catalog.referral_data import DELIVERY_CHANNELS, WHOLE_PROVINCE, Adviser, Organisation, ReferralData, Source
+from wegwijzer.catalog.referral_data import (
+    DELIVERY_CHANNELS,
+    WHOLE_PROVINCE,
+    Adviser,
+    Organisation,
+    Program,
+    RankingWeights,
+    ReferralData,
+    Source,
+)
 from wegwijzer.referral.text import normalize
 
 EXPECTED_MUNICIPALITIES = 25
@@ -15,7 +24,10 @@ _PC4 = re.compile(r"^[1-9][0-9]{3}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _TELEGRAM_CHAT = re.compile(r"^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_PLACEHOLDER_DOMAIN = "@example.org"
+_PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net")
+_PLACEHOLDER_NAME = "voorbeeld"
+PLACEHOLDER = "placeholder"  # a Problem.kind: fictional contact data
+TO_VERIFY = "verify"  # a Problem.kind: a fact marked verify: true
 _LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
@@ -35,6 +47,16 @@ def _unknown(values: Iterable[str], known: set[str], what: str, source: Source |
     return [Problem(source, f"unknown {what} '{v}' (known: {', '.join(sorted(known))})") for v in values if v not in known]
 
 
+def is_placeholder_address(address: str | None) -> bool:
+    domain = (address or "").rsplit("@", 1)[-1].lower()
+    return any(domain == d or domain.endswith("." + d) for d in _PLACEHOLDER_DOMAINS)
+
+
+def is_placeholder_adviser(adviser: Adviser) -> bool:
+    """Marked placeholder, named "Voorbeeldadviseur ...", or with an example.org/.com/.net address."""
+    return adviser.placeholder or adviser.name.lower().startswith(_PLACEHOLDER_NAME) or is_placeholder_address(adviser.email)
+
+
 def _secure_url(url: str) -> bool:
     """https, or plain http to this machine only (tests, a CRM bridge on the same host)."""
     try:
@@ -46,7 +68,7 @@ def _secure_url(url: str) -> bool:
     return parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS
 
 
-def _check_delivery(organisation: Organisation) -> list[Problem]:
+def _check_delivery(organisation: Organisation, live: str) -> list[Problem]:
     """The organisation's escalation address and webhook settings."""
     problems = []
     source = organisation.source
@@ -54,8 +76,9 @@ def _check_delivery(organisation: Organisation) -> list[Problem]:
         problems.append(Problem(source, f"'{organisation.name}': escalation_email '{organisation.escalation_email}' is not a valid e-mail address"))
     if organisation.handoff and not organisation.general_address:
         problems.append(Problem(source, f"'{organisation.name}' has no escalation_email or email: handoffs nobody accepts cannot be escalated", WARNING))
-    elif organisation.handoff and organisation.general_address.lower().endswith(_PLACEHOLDER_DOMAIN):
-        problems.append(Problem(source, f"'{organisation.name}': placeholder escalation address must be replaced before going live", WARNING))
+    elif organisation.handoff and is_placeholder_address(organisation.general_address):
+        problems.append(Problem(source, f"'{organisation.name}': placeholder escalation address "
+                                        f"'{organisation.general_address}' must be replaced before going live", live, PLACEHOLDER))
     if organisation.webhook_url:
         if not _secure_url(organisation.webhook_url):
             problems.append(Problem(source, f"'{organisation.name}': webhook_url must start with https:// "
@@ -89,8 +112,42 @@ def _check_adviser_channels(adviser: Adviser, organisation: Organisation | None)
     return problems
 
 
-def check(data: ReferralData) -> list[Problem]:
-    """Every problem in the data: errors stop a load, warnings are for staff to follow up."""
+def _best_score(program: Program, weights: RankingWeights) -> int:
+    """The most points a program can get: every bonus that applies to it, its keywords counted in full."""
+    words = min(len(program.keywords) + len(program.keywords_en), weights.max_words)
+    score = weights.word * words if weights.word > 0 else 0
+    score += max(weights.sector, 0) if program.sectors else 0
+    score += max(weights.region, 0) if WHOLE_PROVINCE not in program.regions else 0
+    has_limits = program.min_employees is not None or program.max_employees is not None
+    score += max(weights.size, 0) if has_limits else 0
+    return score + (weights.verify if program.verify else 0)
+
+
+def _check_ranking(data: ReferralData) -> list[Problem]:
+    """The weights make sense, and every running program can be suggested at all."""
+    weights = data.ranking
+    if weights is None:
+        return []
+    problems = []
+    if weights.max_words < 1:
+        problems.append(Problem(weights.source, "max_words must be 1 or more: otherwise the request's words never count"))
+    if weights.minimum < 1:
+        problems.append(Problem(weights.source, "minimum must be 1 or more: otherwise every program that passes the "
+                                                "filters is suggested, also unrelated ones"))
+    for program in data.programs:
+        if program.active and _best_score(program, weights) < weights.minimum:
+            problems.append(Problem(program.source, f"'{program.name}' can never reach the ranking minimum "
+                                                    f"{weights.minimum} (ranking.yml): add keywords, or it is never suggested", WARNING))
+    return problems
+
+
+def check(data: ReferralData, production: bool = False) -> list[Problem]:
+    """Every problem in the data: errors stop a load, warnings are for staff to follow up.
+
+    With ``production``, placeholders (fictional advisers and addresses) and facts marked ``verify``
+    are errors: the assistant must not go live with them unnoticed.
+    """
+    live = ERROR if production else WARNING
     problems: list[Problem] = []
     problems += _duplicates(((r.key, r.source) for r in data.regions), "region")
     problems += _duplicates(((n.key, n.source) for n in data.needs), "need")
@@ -123,16 +180,18 @@ def check(data: ReferralData) -> list[Problem]:
         problems += _unknown(organisation.regions, region_or_province, "region", organisation.source)
         problems += _unknown(organisation.needs, needs, "need", organisation.source)
         if organisation.verify:
-            problems.append(Problem(organisation.source, f"to verify: {organisation.name}: {organisation.note or 'no note'}", WARNING))
-        problems += _check_delivery(organisation)
+            problems.append(Problem(organisation.source, f"to verify: {organisation.name}: {organisation.note or 'no note'}",
+                                    live, TO_VERIFY))
+        problems += _check_delivery(organisation, live)
     advisers_of = defaultdict(list)
     for adviser in data.advisers:
         advisers_of[adviser.organisation].append(adviser)
         problems += _check_adviser_channels(adviser, organisations.get(adviser.organisation))
         if not _EMAIL.match(adviser.email):
             problems.append(Problem(adviser.source, f"adviser '{adviser.key}' has no valid e-mail address: '{adviser.email}'"))
-        if adviser.placeholder:
-            problems.append(Problem(adviser.source, f"placeholder adviser '{adviser.name}' must be replaced before going live", WARNING))
+        if is_placeholder_adviser(adviser):
+            problems.append(Problem(adviser.source, f"placeholder adviser '{adviser.name}' <{adviser.email}> must be "
+                                                    "replaced before going live", live, PLACEHOLDER))
     for organisation in data.organisations:
         if organisation.handoff and not advisers_of[organisation.key]:
             problems.append(Problem(organisation.source, f"organisation '{organisation.name}' takes handoffs but has no adviser"))
@@ -146,7 +205,9 @@ def check(data: ReferralData) -> list[Problem]:
         if program.min_employees is not None and program.max_employees is not None and program.min_employees > program.max_employees:
             problems.append(Problem(program.source, f"min_employees {program.min_employees} is more than max_employees {program.max_employees}"))
         if program.verify:
-            problems.append(Problem(program.source, f"to verify: {program.name}: {program.note or 'no note'}", WARNING))
+            problems.append(Problem(program.source, f"to verify: {program.name}: {program.note or 'no note'}", live, TO_VERIFY))
+
+    problems += _check_ranking(data)
 
     cells = set()
     for rule in data.routing:

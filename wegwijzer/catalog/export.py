@@ -55,7 +55,11 @@ def export_folder(data: ReferralData, folder: Path) -> None:
         "key": p.key, "name": p.name, "description": p.description, "description_en": p.description_en,
         "organisation": p.organisation, "website": p.website, "regions": p.regions, "needs": p.needs,
         "sectors": p.sectors, "min_employees": p.min_employees, "max_employees": p.max_employees,
-        "active": p.active, "verify": p.verify, "note": p.note}) for p in data.programs])
+        "active": p.active, "verify": p.verify, "note": p.note,
+        "keywords": p.keywords or None, "keywords_en": p.keywords_en or None}) for p in data.programs])
+    if data.ranking:
+        path = folder / "ranking.yml"
+        path.write_text(yaml.safe_dump({"ranking": data.ranking.as_dict()}, sort_keys=False), encoding="utf-8")
     routing: dict[str, dict[str, str]] = {}
     for rule in data.routing:
         routing.setdefault(rule.region, {})[rule.need] = rule.organisation

@@ -15,7 +15,9 @@ from wegwijzer.catalog.referral_data import (
     OutsidePlace,
     PlaceEntry,
     PostcodeEntry,
+    RANKING_FIELDS,
     Program,
+    RankingWeights,
     ReferralData,
     Region,
     RoutingRule,
@@ -148,6 +150,12 @@ def _flag(value: Any) -> bool:
     return value
 
 
+def _points(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number (negative is allowed), got {value!r}")
+    return value
+
+
 def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"expected a whole number of 0 or more, got {value!r}")
@@ -186,7 +194,9 @@ PROGRAM_SPEC = {
     "sectors": (_keys, OPTIONAL), "organisation": (_text, OPTIONAL), "website": (_text, OPTIONAL),
     "min_employees": (_count, OPTIONAL), "max_employees": (_count, OPTIONAL),
     "active": (_flag, REQUIRED), "verify": (_flag, OPTIONAL), "note": (_text, OPTIONAL),
+    "keywords": (_words, OPTIONAL), "keywords_en": (_words, OPTIONAL),
 }
+RANKING_SPEC = {name: (_points, REQUIRED) for name in RANKING_FIELDS}
 OUTSIDE_SPEC = {"name": (_text, REQUIRED), "province": (_text, REQUIRED), "country": (_text, OPTIONAL)}
 
 
@@ -221,6 +231,23 @@ def _read_routing(reader: _Reader) -> list[RoutingRule]:
     return rules
 
 
+def _read_ranking(reader: _Reader) -> RankingWeights | None:
+    path = reader.folder / "ranking.yml"
+    if not path.exists():
+        reader.problem(Source("ranking.yml", 1), "the file ranking.yml is missing")
+        return None
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        reader.problem(Source("ranking.yml", 1), f"this is not valid YAML: {exc}")
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("ranking"), dict):
+        reader.problem(Source("ranking.yml", 1), "the file must start with 'ranking:' followed by the weights")
+        return None
+    fields = reader.build("ranking.yml", document["ranking"], RANKING_SPEC)
+    return RankingWeights(**fields) if fields else None
+
+
 def read_folder(folder: Path) -> tuple[ReferralData, list[Problem]]:
     """Read every referral file; return the data and the problems that stopped a fact from being read."""
     reader = _Reader(Path(folder))
@@ -238,6 +265,7 @@ def read_folder(folder: Path) -> tuple[ReferralData, list[Problem]]:
         data.organisations.append(Organisation(**fields))
     data.programs = [Program(**f) for f in records("programs.yml", "programs", PROGRAM_SPEC)]
     data.routing = _read_routing(reader)
+    data.ranking = _read_ranking(reader)
     data.outside_places = [OutsidePlace(**f) for f in records("outside_places.yml", "outside_places", OUTSIDE_SPEC)]
     data.places = [
         PlaceEntry(row["place"], row["municipality"], row["kind"], row.get("also_outside") or None, source)

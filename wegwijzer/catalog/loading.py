@@ -16,11 +16,12 @@ from wegwijzer.storage.engine import get_engine, init_db, session_scope
 REFERRAL_FOLDER = PROJECT_ROOT / "data" / "referrals"
 
 
-def read_and_check(folder: Path) -> tuple[ReferralData, list[Problem]]:
-    """Read a referral folder and cross-check it (cross-checks only once every file could be read)."""
+def read_and_check(folder: Path, production: bool = False) -> tuple[ReferralData, list[Problem]]:
+    """Read a referral folder and cross-check it (cross-checks only once every file could be read);
+    ``production`` makes placeholders and facts to verify errors."""
     data, problems = read_folder(folder)
     if not problems:
-        problems = check(data)
+        problems = check(data, production)
     return data, problems
 
 

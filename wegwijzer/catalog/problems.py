@@ -14,6 +14,7 @@ class Problem:
     source: Source | None
     message: str
     severity: str = ERROR
+    kind: str = ""  # what sort of problem, where a caller counts them (placeholder, verify)
 
     def __str__(self) -> str:
         where = f"{self.source}: " if self.source else ""

@@ -117,10 +117,33 @@ class Program:
     active: bool = True
     verify: bool = False
     note: str | None = None
+    keywords: tuple[str, ...] = ()  # words in a request that show the program fits it
+    keywords_en: tuple[str, ...] = ()
     source: Source | None = _source()
 
     def serves(self, region: str) -> bool:
         return WHOLE_PROVINCE in self.regions or region in self.regions
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """How programs are ranked (``ranking.yml``): points per reason a program fits; only programs with at
+    least ``minimum`` points are suggested."""
+
+    sector: int
+    word: int
+    max_words: int
+    region: int
+    size: int
+    verify: int
+    minimum: int
+    source: Source | None = _source()
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in RANKING_FIELDS}
+
+
+RANKING_FIELDS = ("sector", "word", "max_words", "region", "size", "verify", "minimum")
 
 
 @dataclass(frozen=True)
@@ -171,6 +194,7 @@ class ReferralData:
     places: list[PlaceEntry] = field(default_factory=list)
     postcodes: list[PostcodeEntry] = field(default_factory=list)
     outside_places: list[OutsidePlace] = field(default_factory=list)
+    ranking: RankingWeights | None = None
 
     def region_of(self) -> dict[str, str]:
         """Municipality name -> region key."""

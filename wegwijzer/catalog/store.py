@@ -19,6 +19,7 @@ from wegwijzer.storage.tables import (
     PlaceRow,
     PostcodeRow,
     ProgramRow,
+    RankingWeightRow,
     RegionRow,
     RoutingRuleRow,
     SectorRow,
@@ -31,6 +32,7 @@ from wegwijzer.catalog.referral_data import (
     PlaceEntry,
     PostcodeEntry,
     Program,
+    RankingWeights,
     ReferralData,
     Region,
     RoutingRule,
@@ -88,9 +90,12 @@ def _rows(data: ReferralData) -> dict[type, list[dict[str, Any]]]:
             {"key": p.key, "name": p.name, "description": p.description, "description_en": p.description_en,
              "regions": list(p.regions), "needs": list(p.needs), "sectors": list(p.sectors),
              "organisation_key": p.organisation, "website": p.website, "min_employees": p.min_employees,
-             "max_employees": p.max_employees, "active": p.active, "verify": p.verify, "note": p.note, "position": i}
+             "max_employees": p.max_employees, "active": p.active, "verify": p.verify, "note": p.note, "position": i,
+             "keywords": list(p.keywords), "keywords_en": list(p.keywords_en)}
             for i, p in enumerate(data.programs)
         ],
+        RankingWeightRow: [{"name": name, "value": value}
+                           for name, value in (data.ranking.as_dict() if data.ranking else {}).items()],
         RoutingRuleRow: [{"region_key": r.region, "need_key": r.need, "organisation_key": r.organisation, "position": i}
                          for i, r in enumerate(data.routing)],
         PlaceRow: [
@@ -185,11 +190,22 @@ def read(session: Session) -> ReferralData:
                   for a in all_of(AdviserRow, AdviserRow.position)],
         programs=[Program(p.key, p.name, p.description, p.description_en, tuple(p.regions), tuple(p.needs),
                           tuple(p.sectors), p.organisation_key, p.website, p.min_employees, p.max_employees,
-                          p.active, p.verify, p.note) for p in all_of(ProgramRow, ProgramRow.position)],
+                          p.active, p.verify, p.note, tuple(p.keywords or ()), tuple(p.keywords_en or ()))
+                  for p in all_of(ProgramRow, ProgramRow.position)],
         routing=[RoutingRule(r.region_key, r.need_key, r.organisation_key)
                  for r in all_of(RoutingRuleRow, RoutingRuleRow.position)],
         places=[PlaceEntry(p.name, p.municipality, p.kind, p.also_outside) for p in all_of(PlaceRow, PlaceRow.position)],
         postcodes=[PostcodeEntry(p.pc4, p.municipality, p.also, p.kind) for p in all_of(PostcodeRow, PostcodeRow.pc4)],
         outside_places=[OutsidePlace(o.name, o.province, o.country) for o in all_of(OutsidePlaceRow, OutsidePlaceRow.position)],
+        ranking=_ranking({row.name: row.value for row in all_of(RankingWeightRow, RankingWeightRow.name)}),
     )
+
+
+def _ranking(weights: dict[str, int]) -> RankingWeights | None:
+    """The stored weights; None when a database loaded by an older version has none (then no program is
+    suggested until ``wegwijzer data load`` runs)."""
+    try:
+        return RankingWeights(**weights)
+    except TypeError:
+        return None
 

@@ -10,19 +10,47 @@ from wegwijzer.catalog.export import export_folder
 from wegwijzer.catalog.loading import REFERRAL_FOLDER, load_folder, read_and_check, read_loadable
 from wegwijzer.catalog.lookups import lookups_yaml
 from wegwijzer.catalog.place_import import import_places
-from wegwijzer.catalog.problems import WARNING, DataError
+from wegwijzer.catalog.check import PLACEHOLDER, TO_VERIFY
+from wegwijzer.catalog.problems import WARNING, DataError, Problem
+from wegwijzer.catalog.referral_data import Source
+from wegwijzer.handoffs.holidays import HOLIDAYS_FILE, HolidayDataError, read_rules
 from wegwijzer.settings import PROJECT_ROOT
 from wegwijzer.storage.engine import get_engine
 
 LOOKUPS_FILE = PROJECT_ROOT / "data" / "nlu" / "lookups.yml"
 
 
+def _holiday_problems() -> list[Problem]:
+    try:
+        read_rules()
+    except HolidayDataError as exc:
+        return [Problem(Source(str(HOLIDAYS_FILE.relative_to(PROJECT_ROOT)), 1), str(exc))]
+    return []
+
+
+def _going_live_line(problems: list[Problem]) -> str:
+    """One line for ``scripts/start``: whether the data still has placeholders or facts to verify."""
+    placeholders = sum(p.kind == PLACEHOLDER for p in problems)
+    unverified = sum(p.kind == TO_VERIFY for p in problems)
+    if not placeholders and not unverified:
+        return "referral data: no placeholders and nothing left to verify"
+    return (f"WARNING: not ready to go live: {placeholders} placeholder adviser(s) or address(es) and {unverified} "
+            "entry(ies) marked verify in the referral data; see 'wegwijzer data check --production' and data/referrals/README.md")
+
+
 def _cmd_data_check(args: argparse.Namespace) -> int:
-    _, problems = read_and_check(args.dir)
+    _, problems = read_and_check(args.dir, production=args.production)
+    problems += _holiday_problems()
+    errors = [p for p in problems if p.severity != WARNING]
+    if args.summary:
+        print(_going_live_line(problems))
+        return 1 if errors else 0
     for problem in problems:
         print(problem)
-    errors = [p for p in problems if p.severity != WARNING]
     print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {args.dir}")
+    if args.production and errors:
+        print("not ready to go live: replace the placeholders and check the entries marked verify "
+              "(data/referrals/README.md says how)")
     return 1 if errors else 0
 
 
@@ -63,6 +91,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         sub = data.add_parser(name, help=helptext)
         sub.add_argument("dir", nargs="?", type=Path, default=REFERRAL_FOLDER)
         sub.set_defaults(func=func)
+        if name == "check":
+            sub.add_argument("--production", action="store_true",
+                             help="also fail on placeholder advisers and addresses and on entries marked verify")
+            sub.add_argument("--summary", action="store_true", help="print one line: ready to go live or not")
     export = data.add_parser("export", help="write what the database holds as YAML/CSV files")
     export.add_argument("dir", type=Path)
     export.set_defaults(func=_cmd_data_export)

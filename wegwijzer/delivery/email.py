@@ -10,6 +10,7 @@ import hashlib
 import smtplib
 import socket
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -18,6 +19,9 @@ from wegwijzer.handoffs.summary import Message
 from wegwijzer.settings import SmtpSettings
 
 MESSAGE_ID_DOMAIN = "wegwijzer.overijssel"
+# Headers up to RFC 5322's 998 characters stay on one line: the standard 78 folds long subjects, and
+# some mail clients then show the subject with a leading space or break it in the wrong place.
+MAIL_POLICY = policy.default.clone(max_line_length=998)
 
 
 def message_id(idempotency_key: str) -> str:
@@ -26,7 +30,7 @@ def message_id(idempotency_key: str) -> str:
 
 
 def build_email(settings: SmtpSettings, to: str, message: Message, idempotency_key: str) -> EmailMessage:
-    mail = EmailMessage()
+    mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = settings.sender
     mail["To"] = to
     mail["Subject"] = message.subject

@@ -65,7 +65,7 @@ def erase_conversation(session: Session, conversation_id: str) -> int:
 NEW, ACCEPTED, CONTACTED, CLOSED = "new", "accepted", "contacted", "closed"
 OUTCOMES = ("helped", "referred_on", "not_reachable", "no_match")
 STEPS = {"accept": ACCEPTED, "contacted": CONTACTED, "closed": CLOSED}
-_ORDER = (NEW, ACCEPTED, CONTACTED, CLOSED)
+ORDER = (NEW, ACCEPTED, CONTACTED, CLOSED)
 
 
 class HandoffGone(LookupError):
@@ -99,7 +99,7 @@ def advance(session: Session, handoff_id: int, step: str, *, assignment: int | N
     target = STEPS[step]
     if step == "closed" and outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
-    if _ORDER.index(row.status) >= _ORDER.index(target):
+    if ORDER.index(row.status) >= ORDER.index(target):
         return row, False
     row.accepted_at = row.accepted_at or now
     if step == "contacted":

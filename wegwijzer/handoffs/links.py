@@ -1,12 +1,14 @@
-"""Signed links for advisers: accept, mark contacted, close, and read the transcript.
+"""The adviser's signed link to a handoff's page: accept, mark contacted, close, and read the transcript.
 
-A link names the action, the handoff, the handoff's assignment number (so the links of an adviser
-stop working once the handoff is reassigned) and an expiry time, signed with HMAC-SHA256. The
-secret is ``WEGWIJZER_LINK_SECRET``; without it (development) a random secret is made once and
-kept in ``var/link_secret``. The base address is ``WEGWIJZER_PUBLIC_URL``.
+The link's token names the handoff, the handoff's assignment number (so an adviser's link stops
+working once the handoff is reassigned) and an expiry time, signed with HMAC-SHA256 (truncated to
+132 bits, so the link stays short). Opening it only shows the page; every change is a button (a
+POST that carries the token). The secret is ``WEGWIJZER_LINK_SECRET``; without it (development) a
+random secret is made once and kept in ``var/link_secret``. The base address is ``WEGWIJZER_PUBLIC_URL``.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -19,7 +21,7 @@ from urllib.parse import urlencode
 
 from wegwijzer.settings import PROJECT_ROOT, configured_link_secret, link_valid_days, public_url
 
-ACTIONS = ("accept", "contacted", "closed", "transcript")
+ACTIONS = ("accept", "contacted", "closed")
 PATH_PREFIX = "/adviseur"
 SECRET_FILE = PROJECT_ROOT / "var" / "link_secret"
 
@@ -63,62 +65,99 @@ def _read_secret_file(secret_file: Path, tries: int = 50, pause: float = 0.02) -
     raise RuntimeError(f"{secret_file} is empty: delete it or set WEGWIJZER_LINK_SECRET")
 
 
-@dataclass(frozen=True)
-class LinkClaim:
-    """What a link says: do ``action`` on handoff ``handoff_id`` (assignment ``assignment``) until ``expires``."""
+TOKEN_SEPARATOR = "."  # not in the base64url alphabet of the signature
+SIGNATURE_CHARACTERS = 22  # 132 bits of the HMAC-SHA256, in base64url
 
-    action: str
+
+@dataclass(frozen=True)
+class HandoffToken:
+    """What an adviser's link says: handoff ``handoff_id`` (assignment ``assignment``) until ``expires``.
+
+    As text: ``<handoff>.<assignment>.<expiry, base 36>.<signature>``, about 40 characters, so that the
+    link in the e-mail stays short: ``https://host/adviseur?t=7.1.tbx4k0.Xq3...``.
+    """
+
     handoff_id: int
     assignment: int
     expires: int  # Unix time
 
     def message(self) -> bytes:
-        return f"{self.action}:{self.handoff_id}:{self.assignment}:{self.expires}".encode()
+        return f"handoff:{self.handoff_id}:{self.assignment}:{self.expires}".encode()
 
     def signature(self, secret: bytes) -> str:
-        return hmac.new(secret, self.message(), hashlib.sha256).hexdigest()
+        digest = hmac.new(secret, self.message(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode()[:SIGNATURE_CHARACTERS]
 
-    def query(self, secret: bytes) -> dict[str, str]:
-        return {"h": str(self.handoff_id), "a": str(self.assignment), "exp": str(self.expires),
-                "sig": self.signature(secret)}
-
-
-def make_link(action: str, handoff_id: int, assignment: int, *, secret: bytes, base_url: str,
-              expires: int) -> str:
-    claim = LinkClaim(action, handoff_id, assignment, expires)
-    return f"{base_url}{PATH_PREFIX}/{action}?{urlencode(claim.query(secret))}"
+    def text(self, secret: bytes) -> str:
+        return TOKEN_SEPARATOR.join((str(self.handoff_id), str(self.assignment), _base36(self.expires),
+                                     self.signature(secret)))
 
 
-def verify(action: str, fields: Mapping[str, str], secret: bytes, now: float | None = None) -> LinkClaim | None:
-    """The claim of a link's fields when the signature is right and the link has not expired; else None."""
-    if action not in ACTIONS:
+@dataclass(frozen=True)
+class LinkClaim:
+    """A verified token and the step the adviser asks for (accept, contacted, closed, or None to look)."""
+
+    action: str | None
+    handoff_id: int
+    assignment: int
+    expires: int
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if number == 0:
+            return text
+
+
+def _number(text: str, base: int) -> int:
+    if not text or not text.isascii() or not text.isalnum() or len(text) > 12:
+        raise ValueError(text)
+    return int(text, base)
+
+
+def verify(token: str, secret: bytes, action: str | None = None, now: float | None = None) -> LinkClaim | None:
+    """The claim of a token when its signature is right and it has not expired; else None."""
+    if action is not None and action not in ACTIONS:
+        return None
+    parts = str(token or "").split(TOKEN_SEPARATOR)
+    if len(parts) != 4:
         return None
     try:
-        claim = LinkClaim(action, int(fields.get("h", "")), int(fields.get("a", "")), int(fields.get("exp", "")))
+        token_fields = HandoffToken(_number(parts[0], 10), _number(parts[1], 10), _number(parts[2], 36))
     except ValueError:
         return None
-    given = str(fields.get("sig", "")).encode("utf-8", "surrogateescape")
-    if not hmac.compare_digest(claim.signature(secret).encode(), given):
+    given = parts[3].encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(token_fields.signature(secret).encode(), given):
         return None
-    if claim.expires < (time.time() if now is None else now):
+    if token_fields.expires < (time.time() if now is None else now):
         return None
-    return claim
+    return LinkClaim(action, token_fields.handoff_id, token_fields.assignment, token_fields.expires)
 
 
 @dataclass(frozen=True)
 class AdviserLinks:
-    accept: str
-    contacted: str
-    closed: str
-    transcript: str
+    """The one link a summary carries: the handoff page, where the adviser accepts, marks contacted or
+    closes (each a button, a POST) and can read the conversation."""
+
+    page: str
     expires: int
+
+
+def page_url(base_url: str, token: str, path: str = "") -> str:
+    return f"{base_url}{PATH_PREFIX}{path}?{urlencode({'t': token})}"
+
+
+def make_link(handoff_id: int, assignment: int, *, secret: bytes, base_url: str, expires: int) -> str:
+    return page_url(base_url, HandoffToken(handoff_id, assignment, expires).text(secret))
 
 
 def adviser_links(handoff_id: int, assignment: int, env: Mapping[str, str] | None = None,
                   now: float | None = None) -> AdviserLinks:
-    """The four links that go into a summary."""
-    secret, base = link_secret(env), public_url(env)
+    """The link that goes into a summary."""
     expires = int((time.time() if now is None else now) + link_valid_days(env) * 86400)
-    made = {action: make_link(action, handoff_id, assignment, secret=secret, base_url=base, expires=expires)
-            for action in ACTIONS}
-    return AdviserLinks(expires=expires, **made)
+    return AdviserLinks(make_link(handoff_id, assignment, secret=link_secret(env), base_url=public_url(env),
+                                  expires=expires), expires)

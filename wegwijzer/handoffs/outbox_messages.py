@@ -35,12 +35,12 @@ def compose(row: OutboxRow, handoff: HandoffRow | None, data: ReferralData,
 
 def webhook_payload(row: OutboxRow, handoff: HandoffRow | None, message: Message,
                     env: Mapping[str, str] | None = None) -> dict:
-    """The JSON a CRM receives: the event, the handoff's fields, the summary and the adviser's links."""
+    """The JSON a CRM receives: the event, the handoff's fields, the summary and the adviser's handoff page
+    (where the steps are buttons)."""
     if handoff is None:
         return {"event": f"handoff.{row.kind}", "delivery_id": row.idempotency_key, "handoff_id": row.handoff_ref,
                 "summary": {"subject": message.subject, "text": message.text}}
     links = adviser_links(handoff.id, handoff.assignment, env)
     return {"event": f"handoff.{row.kind}", "delivery_id": row.idempotency_key, "handoff": handoff_as_dict(handoff),
             "summary": {"subject": message.subject, "text": message.text},
-            "links": {"accept": links.accept, "contacted": links.contacted, "closed": links.closed,
-                      "transcript": links.transcript}}
+            "links": {"handoff_page": links.page, "expires": links.expires}}

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from html import escape
 
 from wegwijzer.handoffs.links import AdviserLinks
+from wegwijzer.referral.wording import region_phrase, working_days
 from wegwijzer.storage.tables import HandoffRow
 from wegwijzer.texts import in_language, province_contact
 
@@ -24,6 +25,7 @@ OUTCOMES = {"helped": "geholpen", "referred_on": "doorverwezen", "not_reachable"
             "no_match": "past niet"}
 TELEGRAM_LIMIT = 4000  # Telegram takes 4096 characters; a margin for its own counting
 CUT_NOTE = " [... ingekort, zie de e-mail]"
+SUBJECT_COMPANY = 60
 
 
 @dataclass(frozen=True)
@@ -56,16 +58,18 @@ def preferred_contact(handoff: HandoffRow) -> str:
 
 
 def summary_subject(handoff: HandoffRow, labels: Labels) -> str:
+    """One line: the need, the place and the company (cut to ``SUBJECT_COMPANY`` characters, one line only)."""
     parts = [labels.need.lower(), handoff.place or handoff.municipality]
     if handoff.company_name:
-        parts.append(handoff.company_name)
+        company = " ".join(handoff.company_name.split())
+        parts.append(company if len(company) <= SUBJECT_COMPANY else company[:SUBJECT_COMPANY - 3].rstrip() + "...")
     return "Nieuwe aanvraag via Wegwijzer: " + " - ".join(parts)
 
 
 def _facts(handoff: HandoffRow, labels: Labels) -> list[tuple[str, str]]:
     return [
         ("Bedrijf", handoff.company_name or "-"),
-        ("Plaats", f"{handoff.place or '-'} (gemeente {handoff.municipality}, regio {handoff.region})"),
+        ("Plaats", f"{handoff.place or '-'} (gemeente {handoff.municipality}, {region_phrase(handoff.region)})"),
         ("Sector", labels.sector or handoff.sector or "-"),
         ("Medewerkers", handoff.employees or "-"),
         ("Behoefte", labels.need.lower()),
@@ -86,9 +90,16 @@ def _consent(handoff: HandoffRow) -> str:
     return f"\"{handoff.consent_text}\" - ja, op {local_time(handoff.consent_at)} via {channel}"
 
 
-def _link_rows(links: AdviserLinks) -> list[tuple[str, str]]:
-    return [("Aannemen", links.accept), ("Contact gehad", links.contacted), ("Afsluiten", links.closed),
-            ("Gesprek teruglezen (alleen voor u)", links.transcript)]
+LINK_INTRO = "Open de aanvraag en kies wat u heeft gedaan: aannemen, contact gehad of afsluiten."
+
+
+def _link_note(links: AdviserLinks) -> str:
+    return (f"De link werkt tot {local_time(datetime.utcfromtimestamp(links.expires))} en is alleen voor u: "
+            "stuur hem niet door.")
+
+
+def _footer(handoff: HandoffRow) -> str:
+    return f"Aanvraagnummer {handoff.id}. Noem dit nummer als u Wegwijzer belt of mailt."
 
 
 def _text_block(rows: list[tuple[str, str]]) -> list[str]:
@@ -129,9 +140,8 @@ def adviser_summary(handoff: HandoffRow, labels: Labels, links: AdviserLinks | N
     lines += ["", "Contact:"] + _text_block(_contact(handoff))
     lines += ["", f"Toestemming: {_consent(handoff)}"]
     if links:
-        lines += ["", "Wat heeft u gedaan? Kies een link:"] + _text_block(_link_rows(links))
-        lines += [f"De links werken tot {local_time(datetime.utcfromtimestamp(links.expires))}."]
-    lines += ["", f"Aanvraag {handoff.id} - gesprek {handoff.conversation_id}"]
+        lines += ["", LINK_INTRO, f"  {links.page}", "Daar leest u ook het gesprek met Wegwijzer terug.", _link_note(links)]
+    lines += ["", _footer(handoff)]
 
     html = [f"<h2>{escape(subject)}</h2>"]
     if intro:
@@ -144,18 +154,20 @@ def adviser_summary(handoff: HandoffRow, labels: Labels, links: AdviserLinks | N
     html.append("<p>Contact:</p>" + _html_table(_contact(handoff)))
     html.append(f"<p>Toestemming: {escape(_consent(handoff))}</p>")
     if links:
-        html.append("<p>Wat heeft u gedaan? Kies een link:</p><ul>" + "".join(
-            f"<li><a href=\"{escape(url)}\">{escape(label)}</a></li>" for label, url in _link_rows(links)) + "</ul>")
-        html.append(f"<p><small>De links werken tot {escape(local_time(datetime.utcfromtimestamp(links.expires)))}."
-                    "</small></p>")
-    html.append(f"<p><small>Aanvraag {handoff.id} - gesprek {escape(handoff.conversation_id)}</small></p>")
+        html.append(f"<p>{escape(LINK_INTRO)} Daar leest u ook het gesprek met Wegwijzer terug.</p>"
+                    f"<p><a href=\"{escape(links.page)}\">Open aanvraag {handoff.id}</a></p>"
+                    f"<p><small>{escape(_link_note(links))}</small></p>")
+    html.append(f"<p><small>{escape(_footer(handoff))}</small></p>")
     return Message(subject, "\n".join(lines), _html_page(subject, "".join(html)), shortenable=request)
 
 
 def escalation(handoff: HandoffRow, labels: Labels, links: AdviserLinks) -> Message:
-    """To the organisation's general address: nobody accepted this handoff within two working days."""
-    intro = (f"Deze aanvraag is op {local_time(handoff.created_at)} doorgestuurd naar {handoff.adviser_name}, "
-             "maar nog niet aangenomen. Wilt u zorgen dat iemand contact opneemt?")
+    """To the organisation's general address: nobody accepted this handoff within the promised working days."""
+    days = labels.response_days
+    intro = (f"Deze aanvraag is op {local_time(handoff.assigned_at or handoff.created_at)} doorgestuurd naar "
+             f"{handoff.adviser_name}, maar na {working_days(days, 'nl')} nog niet aangenomen. "
+             f"De ondernemer hoorde dat er binnen {working_days(days, 'nl')} contact komt. "
+             "Wilt u zorgen dat iemand contact opneemt?")
     summary = adviser_summary(handoff, labels, links, intro=intro)
     subject = "Nog niet aangenomen: " + summary.subject.removeprefix("Nieuwe aanvraag via Wegwijzer: ")
     return Message(subject, summary.text.replace(summary.subject, subject, 1),
@@ -171,7 +183,7 @@ _CONFIRMATION = {
         "lines": ["Beste {name},", "",
                   "Dank u wel voor uw vraag. Met uw toestemming hebben wij die doorgestuurd naar {organisation}.",
                   "U vroeg om hulp bij: {need}.",
-                  "{adviser} neemt binnen {days} werkdagen contact met u op via {way}.", "",
+                  "{adviser} neemt binnen {days} contact met u op via {way}.", "",
                   "Wilt u dat wij uw gegevens verwijderen? Lees hoe op {privacy_url}.",
                   "Vragen? Bel de provincie Overijssel: {phone}, of mail {email}.", "",
                   "Met vriendelijke groet,", "Wegwijzer, provincie Overijssel"],
@@ -181,7 +193,7 @@ _CONFIRMATION = {
         "lines": ["Dear {name},", "",
                   "Thank you for your question. With your permission we have sent it to {organisation}.",
                   "You asked for help with: {need}.",
-                  "{adviser} will contact you within {days} working days by {way}.", "",
+                  "{adviser} will contact you within {days} by {way}.", "",
                   "Do you want us to delete your data? See how at {privacy_url}.",
                   "Questions? Call the province of Overijssel: {phone_international}, or e-mail {email}.", "",
                   "Kind regards,", "Wegwijzer, province of Overijssel"],
@@ -198,7 +210,7 @@ def confirmation(handoff: HandoffRow, labels: Labels, privacy_url: str) -> Messa
     contact = province_contact()
     values = {"organisation": handoff.organisation_name, "adviser": handoff.adviser_name,
               "name": handoff.contact_name or in_language(language, "heer/mevrouw", "Sir/Madam"),
-              "days": labels.response_days, "way": way,
+              "days": working_days(labels.response_days, in_language(language, "nl", "en")), "way": way,
               "need": in_language(language, labels.need, labels.need_en or labels.need).lower(),
               "privacy_url": privacy_url, "phone": contact.phone, "phone_international": contact.phone_international,
               "email": contact.email}

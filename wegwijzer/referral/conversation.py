@@ -109,11 +109,12 @@ def early_referral(catalog: Catalog, slots: Mapping[str, Any], next_question: st
 
 
 def programs_text(referral: Referral, language: str) -> str:
-    """One short line per program for the entrepreneur; the reasons go into the adviser's summary."""
+    """Per program what it is and, on the next line, why it fits (the user's own words); the adviser's
+    summary has the same reasons."""
     lines = []
     for suggestion in referral.programs:
         description = in_language(language, suggestion.program.description, suggestion.program.description_en)
-        lines.append(f"- {suggestion.program.name}: {description}")
+        lines.append(f"- {suggestion.program.name}: {description}\n  {suggestion.reason}")
     return "\n".join(lines)
 
 

@@ -52,16 +52,22 @@ class KeywordMatcher:
                 else:
                     self._by_first_word.setdefault(compiled.words[0], []).append(entry)
 
-    def scores(self, text: str) -> dict[str, int]:
-        """Key -> number of words matched; a longer phrase weighs more than a single word."""
-        tokens = normalize(text).split()
-        scores: dict[str, int] = {}
+    def spans(self, tokens: list[str]) -> list[tuple[str, int, int]]:
+        """(key, first token, token after the last) of every keyword found in the normalised ``tokens``."""
+        found = []
         for start, token in enumerate(tokens):
             candidates = list(self._by_first_word.get(token, ()))
             candidates += [e for e in self._prefixed if token.startswith(e[1].words[0])]
             for key, keyword in candidates:
                 if keyword.matches_at(tokens, start):
-                    scores[key] = scores.get(key, 0) + len(keyword.words)
+                    found.append((key, start, start + len(keyword.words)))
+        return found
+
+    def scores(self, text: str) -> dict[str, int]:
+        """Key -> number of words matched; a longer phrase weighs more than a single word."""
+        scores: dict[str, int] = {}
+        for key, start, end in self.spans(normalize(text).split()):
+            scores[key] = scores.get(key, 0) + end - start
         return scores
 
     def best(self, text: str) -> str | None:

@@ -1,7 +1,7 @@
 """Routing: from what the intake learned to one handoff target and up to three programs, each with a reason.
 
-The decision table itself is data (``routing.yml``); this module applies it, filters programs by
-region, need, sector and size, and picks an adviser fairly (least recently assigned).
+The decision table itself is data (``routing.yml``); this module applies it and picks an adviser
+fairly (least recently assigned). Programs are chosen in ``programs.py``.
 """
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ from datetime import datetime
 from typing import Mapping
 
 from wegwijzer.referral.places import FOUND, OUTSIDE, PlaceMatch, PlaceResolver
-from wegwijzer.catalog.referral_data import WHOLE_PROVINCE, Adviser, Organisation, Program, ReferralData
-from wegwijzer.referral.size import CompanySize, parse_size
-from wegwijzer.referral.wording import capitalise, frame
+from wegwijzer.catalog.referral_data import WHOLE_PROVINCE, Adviser, Organisation, ReferralData
+from wegwijzer.referral.programs import ProgramRanker, ProgramRequest, ProgramSuggestion
+from wegwijzer.referral.wording import frame
 from wegwijzer.texts import in_language
 
 REFERRED = "referred"
 OUTSIDE_PROVINCE = "outside"
 NEEDS_PLACE = "needs_place"
 NEEDS_NEED = "needs_need"
-MAX_PROGRAMS = 3
 _NEVER = datetime.min
 
 
@@ -31,12 +30,6 @@ class IntakeFacts:
     employees: str | None = None  # "35", "10-49", "zzp"
     request_text: str | None = None
     language: str = "nl"
-
-
-@dataclass(frozen=True)
-class ProgramSuggestion:
-    program: Program
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +56,7 @@ class Router:
         for adviser in data.advisers:
             self.advisers.setdefault(adviser.organisation, []).append(adviser)
         self.fallback = next((o for o in data.organisations if not o.handoff), None)
+        self.programs = ProgramRanker(data.programs, data.ranking, self.needs, self.sectors, self.regions)
 
     def route(self, facts: IntakeFacts, last_assigned: Mapping[str, datetime] | None = None) -> Referral:
         """Decide where the intake goes. ``last_assigned`` maps adviser keys to their last handoff time."""
@@ -103,38 +97,6 @@ class Router:
                      need_reason=need_reason, organisation=organisation.name)
 
     def suggest_programs(self, region: str, facts: IntakeFacts) -> tuple[ProgramSuggestion, ...]:
-        size = parse_size(facts.employees) if facts.employees else None
-        ranked = []
-        for position, program in enumerate(self.data.programs):
-            if not self._fits(program, region, facts, size):
-                continue
-            score = 0
-            score += 3 if facts.sector and facts.sector in program.sectors else 0
-            score += 2 if WHOLE_PROVINCE not in program.regions else 0
-            score -= 2 if program.verify else 0
-            ranked.append((-score, position, program))
-        ranked.sort(key=lambda item: item[:2])
-        return tuple(ProgramSuggestion(p, self._program_reason(p, region, facts)) for _, _, p in ranked[:MAX_PROGRAMS])
-
-    @staticmethod
-    def _fits(program: Program, region: str, facts: IntakeFacts, size: CompanySize | None) -> bool:
-        if not program.active or facts.need not in program.needs or not program.serves(region):
-            return False
-        if program.sectors and facts.sector not in program.sectors:
-            return False
-        if size and not size.overlaps(program.min_employees, program.max_employees):
-            return False
-        return True
-
-    def _program_reason(self, program: Program, region: str, facts: IntakeFacts) -> str:
-        language = facts.language
-        need = self.needs[facts.need]
-        parts = [frame(language, "program_need", need=in_language(language, need.label, need.label_en).lower())]
-        if WHOLE_PROVINCE not in program.regions:
-            parts.append(frame(language, "program_region", region=self.regions[region].name))
-        if program.sectors and facts.sector in self.sectors:
-            sector = self.sectors[facts.sector]
-            parts.append(frame(language, "program_sector", sector=in_language(language, sector.label, sector.label_en).lower()))
-        if program.max_employees is not None:
-            parts.append(frame(language, "program_size", max=program.max_employees))
-        return capitalise(", ".join(parts)) + "."
+        return self.programs.suggest(ProgramRequest(region=region, need=facts.need, sector=facts.sector,
+                                                    employees=facts.employees, text=facts.request_text,
+                                                    language=facts.language))

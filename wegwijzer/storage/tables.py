@@ -112,6 +112,16 @@ class ProgramRow(Base):
     verify = Column(Boolean, nullable=False)
     note = Column(Text)
     position = Column(Integer, nullable=False)
+    keywords = Column(JSON)  # added later: nullable, so an older database gets the column
+    keywords_en = Column(JSON)
+
+
+class RankingWeightRow(Base):
+    """One weight of ``ranking.yml`` (sector, word, minimum, ...): how programs are ranked."""
+
+    __tablename__ = "ranking_weights"
+    name = Column(String(40), primary_key=True)
+    value = Column(Integer, nullable=False)
 
 
 class RoutingRuleRow(Base):

@@ -1,8 +1,9 @@
-"""The adviser's links: accept a handoff, mark it contacted or closed, and read the transcript.
+"""The adviser's handoff page: one short signed link in the e-mail opens it; there the adviser accepts
+the handoff, marks it contacted or closes it, and can read the conversation.
 
-A GET only shows a confirmation page with a button: mail programs and link scanners open links
-by themselves, and must not change anything. The POST changes the status. Without a valid,
-unexpired signature nothing changes and the answer is a 403 page in Dutch.
+Opening the link (a GET) only shows the page: mail programs and link scanners open links by
+themselves, and must not change anything. Each step is a button whose form POSTs the token. Without
+a valid, unexpired token nothing changes and the answer is a 403 page in Dutch.
 """
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import asyncio
 import functools
 import logging
 from html import escape
-from typing import Awaitable, Callable, Mapping
+from typing import Awaitable, Callable
+from urllib.parse import urlencode
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from wegwijzer.handoffs.lifecycle import OUTCOMES, STEPS, HandoffGone, Reassigned
+from wegwijzer.handoffs.lifecycle import ORDER, OUTCOMES, STEPS, HandoffGone, Reassigned
 from wegwijzer.handoffs.link_actions import advance_by_link, linked_handoff, linked_transcript
 from wegwijzer.handoffs.links import PATH_PREFIX, LinkClaim, link_secret, verify
 from wegwijzer.handoffs.summary import OUTCOMES as OUTCOME_LABELS
@@ -26,13 +28,12 @@ from wegwijzer.web.privacy import html_response
 
 logger = logging.getLogger(__name__)
 
-STEP_WORDS = {"accept": ("Aanvraag aannemen", "Ik neem deze aanvraag aan"),
+STEP_WORDS = {"accept": ("Aannemen", "Ik neem deze aanvraag aan"),
               "contacted": ("Contact gehad", "Ik heb contact gehad met de ondernemer"),
-              "closed": ("Aanvraag afsluiten", "Afsluiten")}
+              "closed": ("Afsluiten", "Aanvraag afsluiten")}
 STATUS_WORDS = {"new": "nieuw", "accepted": "aangenomen", "contacted": "contact gehad", "closed": "afgesloten"}
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
 FORM_TYPE = "application/x-www-form-urlencoded"
-LINK_FIELDS = ("h", "a", "exp", "sig")
 
 
 def _forbidden() -> web.Response:
@@ -72,8 +73,8 @@ def _answers_gone_or_reassigned(handler: Callable[[web.Request], Awaitable[web.R
     return wrapped
 
 
-def _claim(action: str, fields: Mapping[str, str]) -> LinkClaim | None:
-    return verify(action, fields, link_secret())
+def _claim(token: str, action: str | None = None) -> LinkClaim | None:
+    return verify(token, link_secret(), action)
 
 
 def _heading(row: HandoffRow) -> str:
@@ -82,29 +83,51 @@ def _heading(row: HandoffRow) -> str:
             "</strong></p>")
 
 
-def _form(action: str, fields: Mapping[str, str], button: str, with_outcome: bool, error: str | None = None) -> str:
-    hidden = "".join(f"<input type=\"hidden\" name=\"{name}\" value=\"{escape(str(fields.get(name, '')))}\">"
-                     for name in LINK_FIELDS)
+def _form(action: str, token: str, error: str | None = None) -> str:
+    """One step as a button; closing also asks how it ended."""
     outcome = ""
-    if with_outcome:
+    if action == "closed":
         options = "".join(f"<div><label><input type=\"radio\" name=\"outcome\" value=\"{key}\" required> "
                           f"{escape(OUTCOME_LABELS[key])}</label></div>" for key in OUTCOMES)
         outcome = f"<fieldset><legend>Hoe is het afgelopen?</legend>{options}</fieldset>"
     problem = f"<p class=\"box error\">{escape(error)}</p>" if error else ""
-    return (f"{problem}<form method=\"post\" action=\"{PATH_PREFIX}/{action}\">{hidden}{outcome}"
+    title, button = STEP_WORDS[action]
+    return (f"<h2>{escape(title)}</h2>{problem}<form method=\"post\" action=\"{PATH_PREFIX}/{action}\">"
+            f"<input type=\"hidden\" name=\"t\" value=\"{escape(token)}\">{outcome}"
             f"<p><button type=\"submit\">{escape(button)}</button></p></form>")
 
 
+def _page(row: HandoffRow, token: str, note: str | None = None, error_step: str | None = None,
+          error: str | None = None) -> str:
+    """The handoff, the steps still open (a status never moves back) and the link to the conversation."""
+    body = f"<div class=\"box\"><p>{escape(note)}</p></div>" if note else ""
+    body += _heading(row)
+    open_steps = [step for step in STEPS if ORDER.index(STEPS[step]) > ORDER.index(row.status)]
+    if open_steps:
+        body += "".join(_form(step, token, error if step == error_step else None) for step in open_steps)
+    else:
+        body += f"<p>Deze aanvraag is afgesloten: {escape(OUTCOME_LABELS.get(row.outcome or '', row.outcome or '-'))}.</p>"
+    transcript = f"{PATH_PREFIX}/gesprek?{urlencode({'t': token})}"
+    body += (f"<h2>Het gesprek</h2><p><a href=\"{escape(transcript)}\">Lees het gesprek met Wegwijzer terug</a> "
+             "(alleen voor u: deel het niet).</p>")
+    return body
+
+
 @_answers_gone_or_reassigned
-async def confirm_page(request: web.Request) -> web.Response:
-    action = request.match_info["action"]
-    claim = _claim(action, request.query)
+async def handoff_page(request: web.Request) -> web.Response:
+    token = request.query.get("t", "")
+    claim = _claim(token)
     if claim is None:
         return _forbidden()
     row = await asyncio.to_thread(linked_handoff, claim)
-    title, button = STEP_WORDS[action]
-    return html_response(title, _heading(row) + _form(action, request.query, button, action == "closed"),
-                         extra_headers=PRIVATE)
+    return html_response(f"Aanvraag {row.id}", _page(row, token), extra_headers=PRIVATE)
+
+
+async def step_by_get(request: web.Request) -> web.Response:
+    """A step's address opened as a link (an old bookmark, a scanner): nothing changes."""
+    return html_response("Gebruik de knop", "<div class=\"box\"><p>Er is niets veranderd. Open de link uit de "
+                         "e-mail en kies daar met een knop wat u heeft gedaan.</p></div>", status=405,
+                         extra_headers={**PRIVATE, "Allow": "POST"})
 
 
 @_answers_gone_or_reassigned
@@ -116,44 +139,45 @@ async def change_status(request: web.Request) -> web.Response:
         form = await request.post()
     except (ValueError, HttpProcessingError):  # a broken form body (bad multipart, not UTF-8)
         return _unreadable()
-    fields = {name: str(form.get(name, "")) for name in LINK_FIELDS}
-    claim = _claim(action, fields)
+    token = str(form.get("t", ""))
+    claim = _claim(token, action)
     if claim is None:
         return _forbidden()
     outcome = str(form.get("outcome", "")) or None
     if action == "closed" and outcome not in OUTCOMES:
         row = await asyncio.to_thread(linked_handoff, claim)
-        title, button = STEP_WORDS[action]
-        return html_response(title, _heading(row) + _form(action, fields, button, True, "Kies hoe het is afgelopen."),
+        return html_response(f"Aanvraag {row.id}", _page(row, token, error_step="closed", error="Kies hoe het is afgelopen."),
                              status=400, extra_headers=PRIVATE)
     row, changed = await asyncio.to_thread(advance_by_link, claim, outcome)
     logger.info("handoff %d: %s via adviser link (%s)", row.id, action, "changed" if changed else "no change")
     note = "Dank u wel, dit is opgeslagen." if changed else "Dit was al eerder opgeslagen. Er is niets veranderd."
-    return html_response(STEP_WORDS[action][0], f"<div class=\"box\"><p>{note}</p></div>" + _heading(row),
-                         extra_headers=PRIVATE)
+    return html_response(f"Aanvraag {row.id}", _page(row, token, note), extra_headers=PRIVATE)
 
 
-def _transcript_html(claim: LinkClaim) -> str:
+def _transcript_html(claim: LinkClaim, token: str) -> str:
     row, lines = linked_transcript(claim)
+    back = f"<p><a href=\"{escape(PATH_PREFIX + '?' + urlencode({'t': token}))}\">Terug naar de aanvraag</a></p>"
     if not lines:
-        return _heading(row) + "<p>Het gesprek is niet meer bewaard.</p>"
+        return _heading(row) + "<p>Het gesprek is niet meer bewaard.</p>" + back
     rendered = "".join(
         f"<div class=\"line\"><span class=\"who\">{'Ondernemer' if line.speaker == 'user' else 'Wegwijzer'}</span> "
         f"<span class=\"when\">{escape(local_time(line.at))}</span><br>{escape(line.text)}</div>" for line in lines)
-    return _heading(row) + "<p>Alleen voor u: deel dit gesprek niet.</p>" + rendered
+    return _heading(row) + "<p>Alleen voor u: deel dit gesprek niet.</p>" + rendered + back
 
 
 @_answers_gone_or_reassigned
 async def transcript_page(request: web.Request) -> web.Response:
-    claim = _claim("transcript", request.query)
+    token = request.query.get("t", "")
+    claim = _claim(token)
     if claim is None:
         return _forbidden()
-    body = await asyncio.to_thread(_transcript_html, claim)
+    body = await asyncio.to_thread(_transcript_html, claim, token)
     return html_response("Het gesprek met Wegwijzer", body, extra_headers=PRIVATE)
 
 
 def add_routes(app: web.Application) -> None:
     steps = "{action:" + "|".join(STEPS) + "}"
-    app.router.add_get(f"{PATH_PREFIX}/transcript", transcript_page)
-    app.router.add_get(f"{PATH_PREFIX}/{steps}", confirm_page)
+    app.router.add_get(PATH_PREFIX, handoff_page)
+    app.router.add_get(f"{PATH_PREFIX}/gesprek", transcript_page)
+    app.router.add_get(f"{PATH_PREFIX}/{steps}", step_by_get)
     app.router.add_post(f"{PATH_PREFIX}/{steps}", change_status)
