@@ -30,12 +30,16 @@ def test_osa_distance(a, b, distance):
     ("alleen ik", CompanySize(1, 1)), ("10-49", CompanySize(10, 49)), ("250+", CompanySize(250, None)),
     ("250 of meer", CompanySize(250, None)), ("about 40 employees", CompanySize(40, 40)), ("just me", CompanySize(1, 1)),
     ("ongeveer 60", CompanySize(60, 60)), ("3 vaste medewerkers", CompanySize(3, 3)),
+    ("we zijn met z'n zessen", CompanySize(6, 6)), ("met ons tweeën", CompanySize(2, 2)),
+    ("we zijn met 6", CompanySize(6, 6)), ("wij werken met ongeveer 12 en groeien", CompanySize(12, 12)),
+    ("een stuk of 30", CompanySize(30, 30)), ("there are 12 of us", CompanySize(12, 12)), ("we are 6", CompanySize(6, 6)),
 ])
 def test_parse_size(text, size):
     assert parse_size(text) == size
 
 
-@pytest.mark.parametrize("text", ["we zoeken een medewerker", "in 2025 willen we groeien", "hallo", ""])
+@pytest.mark.parametrize("text", ["we zoeken een medewerker", "in 2025 willen we groeien", "hallo", "",
+                                  "we zijn met 2025 begonnen", "wij werken met 3 machines", "we zijn met de bouw bezig"])
 def test_no_size(text):
     assert parse_size(text) is None
 
@@ -57,3 +61,11 @@ def test_keywords_match_words_phrases_and_prefixes():
     assert matcher.best("medewerkers") is None
     assert matcher.best("innovatie en een lening") is None, "a tie is no answer"
     assert matcher.scores("geld lenen voor innovatie") == {"geld": 2, "kennis": 1}
+
+
+def test_a_keyword_after_voor_names_the_customers_and_counts_half():
+    matcher = KeywordMatcher([("ict", ["software"]), ("logistiek", ["transportbedrij*"])], served_markers=("voor",))
+    assert matcher.best("we maken software voor transportbedrijven") == "ict"
+    assert matcher.best("software voor de transportbedrijven") == "ict"
+    assert matcher.best("wij zijn een transportbedrijf en zoeken software") is None, "no marker: still a tie"
+    assert matcher.best("voor transportbedrijven") == "logistiek", "alone it still names a sector"

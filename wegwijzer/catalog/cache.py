@@ -22,6 +22,8 @@ from wegwijzer.catalog.referral_data import ReferralData
 from wegwijzer.referral.routing import Router
 
 CHECK_SECONDS = 30.0
+# "software voor transportbedrijven": after these words a sector keyword names the customers
+SERVED_MARKERS = ("voor", "for")
 
 
 class EmptyDatabase(RuntimeError):
@@ -44,7 +46,8 @@ class Catalog:
             places=places,
             router=Router(data, places),
             needs=KeywordMatcher((n.key, n.keywords + n.keywords_en) for n in data.needs),
-            sectors=KeywordMatcher((s.key, s.keywords + s.keywords_en) for s in data.sectors),
+            sectors=KeywordMatcher(((s.key, s.keywords + s.keywords_en) for s in data.sectors),
+                                   served_markers=SERVED_MARKERS),
         )
 
 

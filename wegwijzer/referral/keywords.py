@@ -34,10 +34,18 @@ def _compile(keyword: str) -> _Keyword | None:
     return _Keyword(words, prefix) if words else None
 
 
-class KeywordMatcher:
-    """Scores categories (need or sector keys) by the keywords found in a text."""
+ARTICLES = frozenset({"de", "het", "een", "the", "a", "an"})
 
-    def __init__(self, keywords_by_key: Iterable[tuple[str, Iterable[str]]]):
+
+class KeywordMatcher:
+    """Scores categories (need or sector keys) by the keywords found in a text.
+
+    ``served_markers`` are words after which a keyword names whom the business serves, not what it is
+    ("we maken software voor transportbedrijven" is an ICT business): such a match counts half.
+    """
+
+    def __init__(self, keywords_by_key: Iterable[tuple[str, Iterable[str]]], served_markers: Iterable[str] = ()):
+        self.served_markers = frozenset(served_markers)
         self._keywords: list[tuple[str, _Keyword]] = []
         self._by_first_word: dict[str, list[tuple[str, _Keyword]]] = {}
         self._prefixed: list[tuple[str, _Keyword]] = []
@@ -63,12 +71,20 @@ class KeywordMatcher:
                     found.append((key, start, start + len(keyword.words)))
         return found
 
-    def scores(self, text: str) -> dict[str, int]:
+    def scores(self, text: str) -> dict[str, float]:
         """Key -> number of words matched; a longer phrase weighs more than a single word."""
-        scores: dict[str, int] = {}
-        for key, start, end in self.spans(normalize(text).split()):
-            scores[key] = scores.get(key, 0) + end - start
+        scores: dict[str, float] = {}
+        tokens = normalize(text).split()
+        for key, start, end in self.spans(tokens):
+            weight = 0.5 if self._after_served_marker(tokens, start) else 1.0
+            scores[key] = scores.get(key, 0) + (end - start) * weight
         return scores
+
+    def _after_served_marker(self, tokens: list[str], start: int) -> bool:
+        before = start - 1
+        if before >= 0 and tokens[before] in ARTICLES:
+            before -= 1
+        return before >= 0 and tokens[before] in self.served_markers
 
     def best(self, text: str) -> str | None:
         """The key with the highest score, or None when nothing matched or two keys tie."""

@@ -61,6 +61,14 @@ _STAFF_WORDS = (r"(?:man|mensen|medewerkers?|medewerkster?s?|werknemers?|persone
                 r"werkers|employees|staff|people|workers|personeel|krachten)")
 _WITH_STAFF = re.compile(rf"\b{_COUNT}\s+(?:\w+\s+)?{_STAFF_WORDS}\b")
 _BARE_NUMBER = re.compile(rf"^\s*(?:ongeveer|zo n|circa|about|around|ca)?\s*{_COUNT}\s*$")
+# "we zijn met z'n zessen", "met ons vieren": the Dutch group forms of the numbers
+_GROUP_WORDS = {"tweeen": 2, "drieen": 3, "vieren": 4, "vijven": 5, "zessen": 6, "zevenen": 7, "achten": 8,
+                "negenen": 9, "tienen": 10, "elven": 11, "twaalven": 12}
+_GROUP = re.compile(r"\bmet (?:z n |zn |zijn |ons |onze )?(" + "|".join(_GROUP_WORDS) + r")\b")
+# "we zijn met 6", "wij werken met ongeveer 12", "een stuk of 30", "we are 6", "a team of 6", "there are 6 of us"
+_WE_ARE = re.compile(rf"\b(?:(?:we|wij) (?:zijn|werken) (?:hier )?met|een stuk of|we are|there are|team of)\s+"
+                     rf"(?:ongeveer |zo n |circa |about |around )?{_COUNT}"
+                     r"(?=\s*$|\s+(?:personen|of us|in totaal|in total|en|maar|and|but|nu|now)\b)")
 
 
 def _number(token: str) -> int:
@@ -80,6 +88,14 @@ def parse_size(text: str) -> CompanySize | None:
     with_staff = _WITH_STAFF.search(folded)
     if with_staff:
         count = max(_number(with_staff.group(1)), 1)
+        return CompanySize(count, count)
+    group = _GROUP.search(folded)
+    if group:
+        count = _GROUP_WORDS[group.group(1)]
+        return CompanySize(count, count)
+    we_are = _WE_ARE.search(folded)
+    if we_are:
+        count = max(_number(we_are.group(1)), 1)
         return CompanySize(count, count)
     bare = _BARE_NUMBER.match(folded)
     if bare:
