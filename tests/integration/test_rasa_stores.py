@@ -41,6 +41,15 @@ def test_conversations_are_kept_in_sqlite_by_default(tmp_path):
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+def test_the_embedded_store_commits_without_waiting_for_the_disk(tmp_path):
+    write_endpoints(tmp_path / "endpoints.yml", {}, "http://x/webhook", tmp_path / "tracker.db")
+    config = endpoints({}, "http://x/webhook", tmp_path / "tracker.db")["tracker_store"]
+    store = TrackerStore.create(EndpointConfig.from_dict(config), DOMAIN)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL (FULL is 2)
+    assert _roundtrip(config).get_slot("place") == "Goor"
+
+
 @pytest.mark.postgres
 def test_conversations_are_kept_in_postgresql_when_configured():
     require_service("PostgreSQL", "127.0.0.1", 5432)

@@ -21,9 +21,12 @@ from sqlalchemy.engine import make_url
 from wegwijzer.settings import actions_token
 
 
+EMBEDDED_TRACKER_STORE = "wegwijzer.rasa.sqlite_tracker_store.SQLiteTrackerStore"
+
+
 def tracker_store(url: str | None, sqlite_file: Path) -> dict[str, Any]:
-    if not url:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(sqlite_file)}
+    if not url:  # the embedded file, in WAL mode (``use_write_ahead_log``)
+        return {"type": EMBEDDED_TRACKER_STORE, "dialect": "sqlite", "db": str(sqlite_file)}
     parsed = make_url(url)
     store: dict[str, Any] = {"type": "SQL", "dialect": parsed.drivername.split("+")[0], "db": parsed.database}
     if parsed.drivername.startswith("sqlite"):
