@@ -69,3 +69,10 @@ def test_a_keyword_after_voor_names_the_customers_and_counts_half():
     assert matcher.best("software voor de transportbedrijven") == "ict"
     assert matcher.best("wij zijn een transportbedrijf en zoeken software") is None, "no marker: still a tie"
     assert matcher.best("voor transportbedrijven") == "logistiek", "alone it still names a sector"
+
+
+def test_a_negated_keyword_is_not_what_the_user_wants():
+    matcher = KeywordMatcher([("onderwijs", ["stagiair*"]), ("financiering", ["financiering", "lening"])])
+    assert matcher.best("ik zoek stagiairs, niet financiering") == "onderwijs"
+    assert matcher.best("niet een lening maar stagiairs") == "onderwijs"
+    assert matcher.best("financiering") == "financiering"

@@ -51,3 +51,11 @@ def test_language(catalog):
     assert understand(catalog, "Hello, we need funding for our company").language == "en"
     assert understand(catalog, "Hallo, wij zoeken hulp").language == "nl"
     assert understand(catalog, "Zwolle").language is None
+
+
+def test_an_entity_the_user_negated_is_not_the_need(catalog):
+    text = "Ik zoek stagiairs, niet financiering"
+    tagged = [{"entity": "need", "value": "financiering", "start": text.index("financiering"), "end": len(text)}]
+    assert understand(catalog, text, tagged).need == "onderwijs"
+    assert understand(catalog, "Ik zoek financiering", [{"entity": "need", "value": "financiering", "start": 7,
+                                                          "end": 19}]).need == "financiering"

@@ -35,6 +35,16 @@ def _compile(keyword: str) -> _Keyword | None:
 
 
 ARTICLES = frozenset({"de", "het", "een", "the", "a", "an"})
+# "stagiairs, niet financiering", "training, not funding": a keyword right after these is what the user does not want
+NEGATIONS = frozenset({"niet", "not", "no"})
+
+
+def negated(tokens: list[str], start: int) -> bool:
+    """Whether the word at ``start`` (normalised tokens) follows a negation, an article in between allowed."""
+    before = start - 1
+    if before >= 0 and tokens[before] in ARTICLES:
+        before -= 1
+    return before >= 0 and tokens[before] in NEGATIONS
 
 
 class KeywordMatcher:
@@ -76,6 +86,8 @@ class KeywordMatcher:
         scores: dict[str, float] = {}
         tokens = normalize(text).split()
         for key, start, end in self.spans(tokens):
+            if negated(tokens, start):
+                continue
             weight = 0.5 if self._after_served_marker(tokens, start) else 1.0
             scores[key] = scores.get(key, 0) + (end - start) * weight
         return scores

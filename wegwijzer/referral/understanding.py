@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 
 from wegwijzer.catalog.cache import Catalog
 from wegwijzer.referral.language import detect_language
+from wegwijzer.referral.keywords import negated
 from wegwijzer.referral.ordinary_words import WORDS_DIR, read_word_file
 from wegwijzer.referral.places import OUTSIDE, UNKNOWN
 from wegwijzer.referral.size import parse_size
@@ -52,8 +53,18 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in filler and not w.isdigit()]
 
 
-def _entity_values(entities: Iterable[Mapping], name: str) -> list[str]:
-    return [str(e["value"]) for e in entities if e.get("entity") == name and e.get("value") not in (None, "")]
+def _entity_values(entities: Iterable[Mapping], name: str, text: str = "") -> list[str]:
+    """The values of the ``name`` entities, leaving out those the user negated ("niet financiering")."""
+    return [str(e["value"]) for e in entities if e.get("entity") == name and e.get("value") not in (None, "")
+            and not _negated_entity(text, e)]
+
+
+def _negated_entity(text: str, entity: Mapping) -> bool:
+    start = entity.get("start")
+    if not text or not isinstance(start, int) or not 0 <= start <= len(text):
+        return False
+    before = words(text[:start])
+    return negated(before + ["?"], len(before))
 
 
 def _credible_postcode(catalog: Catalog, value: str) -> bool:
@@ -90,7 +101,7 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
             place = match.query if match else None
             place_certain = match.certain if match else True
 
-    sector = next((v for v in _entity_values(entities, "sector") if v in sectors), None)
+    sector = next((v for v in _entity_values(entities, "sector", typed) if v in sectors), None)
     if sector is None and typed:
         sector = catalog.sectors.best(typed)
 
@@ -99,7 +110,7 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
     if size is None and typed and (expecting == EMPLOYEES or not typed.strip().isdigit()):
         size = parse_size(typed)
 
-    need = next((v for v in _entity_values(entities, "need") if v in needs), None)
+    need = next((v for v in _entity_values(entities, "need", typed) if v in needs), None)
     if need is None and typed:
         need = catalog.needs.best(typed)
 
