@@ -51,7 +51,7 @@ SIDE_PATHS = (
 # A greeting inside a form is no answer, but no miss either.
 NOT_A_MISS = frozenset({"greet"})
 STARTS_THE_INTAKE = ("greet", "inform", "request_help", "correct", "affirm", "deny", "give_contact", "start_over")
-FALLBACK = ("nlu_fallback", ("utter_default",))
+FALLBACK = ("nlu_fallback", ("action_not_understood",))
 
 
 def interruptions(form: str) -> frozenset[str]:

@@ -1,10 +1,10 @@
-"""The NLU step that sends a message naming a need or sector to the intake unless a side path is sure."""
+"""The NLU step that sends a message naming a need to the intake and lets only a sure classifier end a conversation."""
 from __future__ import annotations
 
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from wegwijzer.rasa.intake_intent import INFORM, IntakeIntent, intake_intent
+from wegwijzer.rasa.intent_guard import FALLBACK, INFORM, IntentGuard, guarded_intent
 
 NEED = [{"entity": "need", "value": "kennis", "start": 22, "end": 31}]
 SECTOR = [{"entity": "sector", "value": "bouw"}]
@@ -22,7 +22,7 @@ def intent(name: str, confidence: float) -> dict:
     (intent("stop", 0.6), NEED),  # "sensoren in de stal om zieke koeien te zien" must never stop the intake
 ])
 def test_a_message_naming_a_need_goes_to_the_intake(predicted, entities):
-    assert intake_intent(predicted, entities) == INFORM
+    assert guarded_intent(predicted, entities) == INFORM
 
 
 @pytest.mark.parametrize("predicted, entities", [
@@ -35,12 +35,23 @@ def test_a_message_naming_a_need_goes_to_the_intake(predicted, entities):
     (None, NEED),
 ])
 def test_sure_side_paths_and_messages_without_facts_keep_their_intent(predicted, entities):
-    assert intake_intent(predicted, entities) is None
+    assert guarded_intent(predicted, entities) is None
 
 
 def test_the_component_rewrites_intent_and_ranking():
     message = Message(data={"text": "ik heb een vraag over innovatie", "intent": intent("start_over", 0.7),
                             "intent_ranking": [intent("start_over", 0.7), intent("inform", 0.1)], "entities": NEED})
-    (processed,) = IntakeIntent(sure=0.8).process([message])
+    (processed,) = IntentGuard(sure=0.8, certain=0.9).process([message])
     assert processed.get("intent") == intent(INFORM, 0.7)
     assert [r["name"] for r in processed.get("intent_ranking")] == [INFORM, "start_over"]
+
+
+@pytest.mark.parametrize("predicted", [intent("stop", 0.83), intent("goodbye", 0.7), intent("start_over", 0.6)])
+def test_an_ending_command_needs_a_sure_classifier(predicted):
+    assert guarded_intent(predicted, LANGUAGE_ONLY) == FALLBACK  # "pfff weet ik veel" came out as stop, 0.83
+
+
+@pytest.mark.parametrize("predicted", [intent("stop", 0.99), intent("goodbye", 0.95), intent("human", 0.5),
+                                       intent("erase_data", 0.6)])
+def test_sure_endings_and_other_side_paths_stay(predicted):
+    assert guarded_intent(predicted, LANGUAGE_ONLY) is None

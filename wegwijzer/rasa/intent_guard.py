@@ -1,5 +1,10 @@
-"""A Rasa NLU component: a message that names what the business needs is part of the intake, unless the
-classifier is sure it is something else.
+"""A Rasa NLU component with two guards on the intent classifier's choice.
+
+1. A message that names what the business needs is part of the intake, unless the classifier is sure it is
+   something else.
+2. A command that ends or wipes the conversation (stop, goodbye, start over) needs a sure classifier: "pfff
+   weet ik veel" at the sector question came out as "stop" (0.83) and ended the intake. Below ``certain``
+   it counts as not understood, so the question is asked again in other words.
 
 The intent classifier learns the side paths (restart, a person, stop, ...) from short commands. An opener
 such as "ik heb een vraag over innovatie" or "hallo, vraagje over scholing" then lands between intents:
@@ -8,7 +13,7 @@ with middling confidence ("ik heb een vraag" resembles "ik heb een nieuwe vraag"
 entity extractors found a need or a sector in the message, that fact is the better evidence: the intent
 becomes ``inform`` and the intake form reads the facts. A side path the classifier is sure of stays
 ("ik wil iemand spreken over een lening" is a request for a person), and so do a correction and a question
-about an organisation, which carry facts of their own.
+about an organisation, which carry facts of their own (guard 1).
 """
 from __future__ import annotations
 
@@ -29,45 +34,53 @@ FACT_ENTITIES = frozenset({"need", "sector"})
 KEEP_WITH_FACTS = frozenset({"ask_about", "correct"})  # their answers use the facts themselves
 OVERRIDABLE = frozenset({FALLBACK} | {p.intent for p in SIDE_PATHS if p.intent not in KEEP_WITH_FACTS})
 SURE = 0.8  # a side path at least this confident stays, facts or not
+ENDING = frozenset({"stop", "goodbye", "start_over"})
+CERTAIN = 0.9  # an ending command below this is not understood
 
 
 def names_a_fact(entities: list[dict[str, Any]]) -> bool:
     return any(e.get("entity") in FACT_ENTITIES and e.get("value") not in (None, "") for e in entities)
 
 
-def intake_intent(intent: dict[str, Any] | None, entities: list[dict[str, Any]], sure: float = SURE) -> str | None:
-    """``inform`` when the message should go to the intake instead of ``intent``; None to keep it."""
-    if not intent or intent.get(INTENT_NAME_KEY) not in OVERRIDABLE or not names_a_fact(entities):
+def guarded_intent(intent: dict[str, Any] | None, entities: list[dict[str, Any]], sure: float = SURE,
+                   certain: float = CERTAIN) -> str | None:
+    """The intent to use instead of ``intent`` (``inform`` or ``nlu_fallback``); None to keep it."""
+    if not intent:
         return None
+    name = intent.get(INTENT_NAME_KEY)
     confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-    if intent[INTENT_NAME_KEY] != FALLBACK and confidence >= sure:
-        return None
-    return INFORM
+    if name in OVERRIDABLE and names_a_fact(entities) and (name == FALLBACK or confidence < sure):
+        return INFORM
+    if name in ENDING and confidence < certain:
+        return FALLBACK
+    return None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class IntakeIntent(GraphComponent):
-    """Comes after the FallbackClassifier; ``sure`` (default 0.8) is the confidence from which a side path stays."""
+class IntentGuard(GraphComponent):
+    """Comes after the FallbackClassifier. ``sure`` (default 0.8): the confidence from which a side path stays
+    although the message names a need; ``certain`` (default 0.9): the confidence an ending command needs."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"sure": SURE}
+        return {"sure": SURE, "certain": CERTAIN}
 
-    def __init__(self, sure: float) -> None:
-        self.sure = sure
+    def __init__(self, sure: float, certain: float) -> None:
+        self.sure, self.certain = sure, certain
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> IntakeIntent:
-        return cls(float(config.get("sure", SURE)))
+               execution_context: ExecutionContext) -> IntentGuard:
+        return cls(float(config.get("sure", SURE)), float(config.get("certain", CERTAIN)))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT)
-            if intake_intent(intent, message.get(ENTITIES) or [], self.sure) is None:
+            name = guarded_intent(intent, message.get(ENTITIES) or [], self.sure, self.certain)
+            if name is None:
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != INFORM]
-            chosen = {INTENT_NAME_KEY: INFORM, PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY)}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+            chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY)}
             message.set(INTENT, chosen, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
         return messages
