@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any, Awaitable, Callable
 
-from telegram import BotCommand, CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import BotCommand, CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import TelegramError
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes,
@@ -27,6 +27,7 @@ from wegwijzer.telegram.telegram_calls import with_retries
 from wegwijzer.telegram.texts import command_descriptions, say
 
 log = logging.getLogger(__name__)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the privacy statement's link needs no preview card in the chat
 
 # Telegram command -> the intent payload the assistant understands. The menu (``commands`` in texts.yml) lists
 # the first six; the others are what users try instead ("/stop", "/reset", "/hulp"), so they work too.
@@ -330,7 +331,8 @@ class Bridge:
     async def _send(self, chat: Chat, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Message | None:
         """Retried for ``send_retry_for`` seconds (minutes), so a reply survives a Telegram outage."""
         bot = self.application.bot
-        return await with_retries(lambda: bot.send_message(chat.chat_id, text, reply_markup=reply_markup),
+        return await with_retries(lambda: bot.send_message(chat.chat_id, text, reply_markup=reply_markup,
+                                                           link_preview_options=NO_PREVIEW),
                                   "sendMessage", retry_for=self.settings.send_retry_for,
                                   max_delay=self.settings.send_max_delay)
 
