@@ -422,6 +422,7 @@ def test_phone_width_zoom_and_english(browser, site):
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "320"])
 def test_the_first_screen_shows_the_start_of_the_welcome_with_a_privacy_link(browser, site, viewport):
     page = browser.new_context(viewport=viewport, locale="nl-NL", reduced_motion="reduce").new_page()
+    page.set_default_timeout(REPLY_TIMEOUT_MS)
     page.goto(site)
     open_chat(page)
     widget(page).locator(".ww-choice").first.wait_for()
@@ -444,12 +445,13 @@ def test_the_first_screen_shows_the_start_of_the_welcome_with_a_privacy_link(bro
 
 def test_a_long_answer_is_shown_from_its_start_and_a_short_one_at_the_end(browser, site):
     page = browser.new_context(viewport=PHONE, locale="nl-NL", reduced_motion="reduce").new_page()
+    page.set_default_timeout(REPLY_TIMEOUT_MS)
     page.goto(site)
     open_chat(page)
     choose(page, "Kennis en innovatie", then="plaats")
     settled(page)
     assert page.evaluate(NEWEST_ANSWER_START)["scrolledToEnd"], "a short answer: the log is at its end"
-    say(page, "wat is privacy", then="privacyverklaring")
+    say(page, "hoe gaan jullie om met mijn privacy", then="privacyverklaring")
     settled(page)
     start = page.evaluate(NEWEST_ANSWER_START)
     assert start["inView"] and start["top"] < 24 and not start["scrolledToEnd"], start
@@ -510,6 +512,7 @@ TARGETS = """() => {
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "320"])
 def test_every_target_is_at_least_24_by_24_and_help_stays_in_one_place(browser, site, viewport):
     page = browser.new_context(viewport=viewport, locale="nl-NL", reduced_motion="reduce").new_page()
+    page.set_default_timeout(REPLY_TIMEOUT_MS)
     page.goto(site)
     open_chat(page)
     widget(page).locator(".ww-choice").first.wait_for()

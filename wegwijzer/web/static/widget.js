@@ -194,13 +194,24 @@
     var parsed;
     try { parsed = new URL(href); } catch (e) { return null; }
     if (SAFE_PROTOCOLS.indexOf(parsed.protocol) < 0) return null;
-    var link = el("a", { href: parsed.href, text: shown });
+    var link = el("a", { href: parsed.href });
+    link.appendChild(external ? breakableAddress(shown) : document.createTextNode(shown));
     if (external) {
       link.target = "_blank";
       link.rel = "noopener noreferrer";
       link.appendChild(el("span", { "class": "ww-sr", text: " " + t("newWindow") }));
     }
     return link;
+  }
+
+  /** A web address that a narrow bubble may break after a "/" or "." instead of inside a word. */
+  function breakableAddress(address) {
+    var fragment = document.createDocumentFragment();
+    address.replace(/([\/.])/g, "$1\n").split("\n").forEach(function (part, index) {  // \n: never in an address
+      if (index) fragment.appendChild(document.createElement("wbr"));
+      fragment.appendChild(document.createTextNode(part));
+    });
+    return fragment;
   }
 
   /* ---------- the interface ---------- */
@@ -264,8 +275,9 @@
     form,
     // Help in one place, the same in every state of the chat (WCAG 3.2.6): a person's phone number, privacy, accessibility.
     el("footer", { "class": "ww-footer" }, [
-      el("p", { "class": "ww-disclaimer" }, [document.createTextNode(t("disclaimer") + " " + t("human") + " "), humanLink]),
-      el("p", { "class": "ww-links" }, [privacyLink, accessibilityLink])
+      el("p", { "class": "ww-disclaimer", text: t("disclaimer") }),
+      el("p", { "class": "ww-links" }, [
+        el("span", {}, [document.createTextNode(t("human") + " "), humanLink]), privacyLink, accessibilityLink])
     ])
   ]);
   frame.appendChild(panel);
