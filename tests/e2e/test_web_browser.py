@@ -451,7 +451,7 @@ def test_a_long_answer_is_shown_from_its_start_and_a_short_one_at_the_end(browse
     choose(page, "Kennis en innovatie", then="plaats")
     settled(page)
     assert page.evaluate(NEWEST_ANSWER_START)["scrolledToEnd"], "a short answer: the log is at its end"
-    say(page, "hoe gaan jullie om met mijn privacy", then="privacyverklaring")
+    say(page, "/ask_privacy", then="privacyverklaring")  # the payload: this test is about scrolling, not understanding
     settled(page)
     start = page.evaluate(NEWEST_ANSWER_START)
     assert start["inView"] and start["top"] < 24 and not start["scrolledToEnd"], start
