@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the privacy statement's link needs no preview card in the chat
 
 # Telegram command -> the intent payload the assistant understands. The menu (``commands`` in texts.yml) lists
-# the first six; the others are what users try instead ("/stop", "/reset", "/hulp"), so they work too.
+# the first six; the others are what users try instead ("/reset", "/stoppen", "/hulp"), so they work too.
 COMMAND_PAYLOADS = {"start": "/greet", "opnieuw": "/start_over", "stop": "/stop", "privacy": "/ask_privacy",
                     "verwijder": "/erase_data", "help": "/help",
                     "begin": "/greet", "hallo": "/greet",
