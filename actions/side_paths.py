@@ -15,6 +15,8 @@ from wegwijzer.referral.explain import explain, find_referral_name
 from wegwijzer.handoffs.privacy import erase_from_chat, schedule_tracker_erase
 from wegwijzer.rasa.tracker_store import tracker_engine
 
+# How many handoffs an erase withdrew -> its answer ("utter_erased" says how many when more than one).
+ERASED_RESPONSES = {0: "utter_erased_none", 1: "utter_erased_one"}
 PERSONAL_SLOTS = ("contact_name", "company_name", "contact_info", "contact_email", "contact_phone", "consent",
                   "request_text")
 
@@ -72,5 +74,5 @@ class ActionEraseData(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         count, job_id = await in_database(lambda: erase_from_chat(get_engine(), tracker.sender_id))
         schedule_tracker_erase(get_engine(), tracker_engine(), job_id)
-        dispatcher.utter_message(response="utter_erased", count=count)
+        dispatcher.utter_message(response=ERASED_RESPONSES.get(count, "utter_erased"), count=count)
         return [SlotSet(name, None) for name in PERSONAL_SLOTS]

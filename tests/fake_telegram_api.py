@@ -59,6 +59,7 @@ class FakeTelegramAPI:
         self.calls: list[Call] = []
         self.messages: dict[int | str, list[dict]] = defaultdict(list)  # chat id -> messages the bot sent (edits applied)
         self.callback_answers: list[dict] = []
+        self.deleted: list[dict] = []  # messages the bot deleted
         self.commands: list[dict] = []
         self.webhook: dict[str, Any] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -318,6 +319,14 @@ class FakeTelegramAPI:
             message["edited"] = True
             return copy.deepcopy(message)
 
+    async def _api_deletemessage(self, params: dict) -> bool:
+        """Like Telegram for a private chat: the message is gone from ``sent()`` and listed in ``deleted``."""
+        with self._lock:
+            message = self._find(params)
+            self.messages[_chat_key(params["chat_id"])].remove(message)
+            self.deleted.append(copy.deepcopy(message))
+        return True
+
     async def _api_answercallbackquery(self, params: dict) -> bool:
         with self._lock:
             self.callback_answers.append(params)
@@ -328,7 +337,7 @@ class FakeTelegramAPI:
         for message in self.messages[chat_id]:
             if message["message_id"] == message_id:
                 return message
-        raise _BadRequest("message to edit not found")
+        raise _BadRequest("message to edit not found")  # deleteMessage: "message to delete not found"
 
 
 class _BadRequest(Exception):

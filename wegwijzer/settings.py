@@ -159,6 +159,8 @@ class TelegramSettings:
     # reached Rasa, so it is never sent again; the user hears after ``busy_after`` that it is busy.
     rasa_timeout: float = 180.0
     busy_after: float = 8.0  # seconds without an answer before the user hears it is busy
+    typing_after: float = 1.0  # seconds without an answer before Telegram shows "typing..."
+    typing_every: float = 4.5  # Telegram shows it for 5 seconds (or until the next message): renewed this often
     retry_for: float = 900.0  # seconds a message is retried while Rasa is down, then the user gets a way forward
     max_retry_delay: float = 30.0
     send_retry_for: float = 600.0  # seconds a reply is retried while Telegram is unreachable, then it is dropped

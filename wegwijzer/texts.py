@@ -5,13 +5,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 import yaml
 
-from wegwijzer.settings import PROJECT_ROOT
+from wegwijzer.settings import PROJECT_ROOT, public_url
 
 CONTACT_FILE = PROJECT_ROOT / "data" / "contact.yml"
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+PRIVACY_PAGE = "/privacy"
 
 
 @dataclass(frozen=True)
@@ -55,3 +57,17 @@ def fill_contact(text: str, contact: Contact | None = None) -> str:
 def in_language(language: str | None, nl: str, en: str) -> str:
     """The English text in an English conversation, else the Dutch one (Dutch is the default)."""
     return en if language == "en" else nl
+
+
+def privacy_url(env: Mapping[str, str] | None = None) -> str:
+    """The privacy statement's public address: ``WEGWIJZER_PUBLIC_URL`` + ``/privacy``."""
+    return public_url(env) + PRIVACY_PAGE
+
+
+def fill_links(text: str, env: Mapping[str, str] | None = None) -> str:
+    """``{privacy_url}`` in an assistant's reply -> the privacy statement's public address.
+
+    ``domain.yml`` writes it ``{{privacy_url}}``: Rasa fills in slots written ``{name}`` and passes doubled braces
+    on as single ones, so the address follows ``WEGWIJZER_PUBLIC_URL`` instead of being written into the model.
+    """
+    return text.replace("{privacy_url}", privacy_url(env)) if "{privacy_url}" in text else text

@@ -105,7 +105,7 @@ def texts(messages: list[dict]) -> str:
 def test_a_whole_intake_by_typing_and_pressing_buttons_ends_in_a_telegram_handoff(api, assistant):
     user = TelegramUser(api)
     reply = user.type("/start")
-    assert "computerprogramma" in texts(reply) and "privacy" in texts(reply).lower()
+    assert "computerprogramma" in texts(reply) and "/privacy" in texts(reply), "the welcome links the privacy statement"
     reply = user.press("Personeel")
     assert "plaats" in texts(reply)
     reply = user.type("Deventr")
@@ -136,6 +136,16 @@ def test_a_whole_intake_by_typing_and_pressing_buttons_ends_in_a_telegram_handof
     assert handoff["company_name"] == "Nijland Installatietechniek"
     assert handoff["channel"] == "telegram"
 
+    # Erasing: the bot's message that showed the name and e-mail address goes too, and the user hears what stays.
+    user.type("/verwijder")
+    message, button = user.button("Ja, verwijderen")
+    api.press_button(user.chat_id, message["message_id"], button["callback_data"])
+    api.wait_for(lambda: say("erased_on_device", "nl") in api.sent(user.chat_id)[-1]["text"], 60, "the note")
+    assert [m["text"] for m in api.deleted if "Erik Nijland" in m["text"]], "the handoff's thank-you was deleted"
+    shown = texts(api.sent(user.chat_id))
+    assert "erik@nijlandinstallatie.example" not in shown and "Dank u wel, Erik" not in shown
+    assert say("erased_messages", "nl") in api.sent(user.chat_id)[-1]["text"]
+
 
 def test_non_text_messages_get_a_kind_answer_and_the_conversation_goes_on(api):
     user = TelegramUser(api)
@@ -157,6 +167,13 @@ def test_verwijder_asks_for_confirmation_and_then_erases(api):
     assert "Klaar" in texts(reply) and "verwijderd" in texts(reply)
     question = next(m for m in api.sent(user.chat_id) if "Wilt u dat ik alle gegevens" in m["text"])
     assert question["text"].endswith("✓ Ja, verwijderen") and "reply_markup" not in question
+
+
+def test_stop_from_the_menu_stops_the_intake(api):
+    user = TelegramUser(api)
+    user.type("Wij zijn een metaalbedrijf uit Hengelo met 35 man")
+    reply = user.type("/stop")
+    assert "ik stop hier" in texts(reply) and say("unknown_command", "nl") not in texts(reply)
 
 
 def test_a_429_from_telegram_is_waited_out(api):

@@ -53,7 +53,8 @@ def require(path: Path, why: str) -> None:
 def site(assistant) -> str:
     """The widget's web server (``wegwijzer web``) in front of the assistant: the demo page's URL."""
     port = free_port()
-    env = {**assistant.env, "RASA_URL": assistant.url, "WEB_PORT": str(port)}
+    env = {**assistant.env, "RASA_URL": assistant.url, "WEB_PORT": str(port),
+           "WEGWIJZER_PUBLIC_URL": f"http://127.0.0.1:{port}"}  # the welcome links the privacy statement here
     with open(assistant.workdir / "web.log", "ab") as log:
         process = subprocess.Popen([VENV_BIN / "wegwijzer", "web"], cwd=PROJECT_ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
@@ -137,13 +138,35 @@ def handoff_for(assistant: Assistant, session: str) -> dict:
     return matching[0]
 
 
-def screenshot(page, name: str) -> None:
-    page.wait_for_function("""() => {  // the log has finished scrolling to its newest message
+def settled(page) -> None:
+    """Wait until the log has stopped scrolling (it scrolls smoothly unless the user asks for reduced motion)."""
+    page.evaluate("""async () => {
       const log = document.querySelector('wegwijzer-chat').shadowRoot.querySelector('.ww-log');
-      return log.scrollHeight - log.clientHeight - log.scrollTop < 2;
+      for (let last = -1; log.scrollTop !== last;) {
+        last = log.scrollTop;
+        await new Promise(done => setTimeout(done, 200));
+      }
     }""")
+
+
+def screenshot(page, name: str) -> Path:
+    settled(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    return SCREENSHOTS / f"{name}.png"
+
+
+NEWEST_ANSWER_START = """() => {  // where the first assistant message after the user's last message starts, in the log
+  const root = document.querySelector('wegwijzer-chat').shadowRoot;
+  const log = root.querySelector('.ww-log').getBoundingClientRect();
+  const messages = [...root.querySelectorAll('.ww-msg')];
+  let first = null;
+  for (let i = messages.length - 1; i >= 0 && messages[i].classList.contains('ww-msg-bot'); i--) first = messages[i];
+  const top = first.getBoundingClientRect().top;
+  return {top: top - log.top, inView: top >= log.top - 1 && top < log.bottom, logHeight: log.height,
+          scrolledToEnd: root.querySelector('.ww-log').scrollHeight - root.querySelector('.ww-log').clientHeight
+                         - root.querySelector('.ww-log').scrollTop < 2};
+}"""
 
 
 # ---------- the tests ----------
@@ -181,6 +204,7 @@ def test_a_whole_intake_with_a_reload_ends_in_a_stored_handoff(page, assistant):
     assert "Vries" not in web_log and "devriesmetaal" not in web_log and session not in web_log
 
     widget(page).get_by_role("button", name="Nieuw gesprek").click()
+    widget(page).get_by_role("alertdialog").get_by_role("button", name="Ja, opnieuw beginnen").click()
     expect_bot(page, "computerprogramma", since=0)
     assert page.evaluate(SESSION_ID) != session, "a new conversation has a new session id"
     assert "Anna de Vries" not in log(page).inner_text()
@@ -391,3 +415,146 @@ def test_phone_width_zoom_and_english(browser, site):
     launcher.click()
     assert widget(english).get_by_label("Your message").is_visible()
     english.context.close()
+
+
+# ---------- issue 15: the first screen, links, starting over, WCAG 2.2 ----------
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "320"])
+def test_the_first_screen_shows_the_start_of_the_welcome_with_a_privacy_link(browser, site, viewport):
+    page = browser.new_context(viewport=viewport, locale="nl-NL", reduced_motion="reduce").new_page()
+    page.set_default_timeout(REPLY_TIMEOUT_MS)
+    page.goto(site)
+    open_chat(page)
+    widget(page).locator(".ww-choice").first.wait_for()
+    settled(page)
+    welcome = log(page).locator(".ww-msg-bot").first
+    assert welcome.inner_text().index("computerprogramma") < 80, "the welcome says first that it is a program"
+    assert len(welcome.inner_text()) < 330, "the welcome is short"
+    start = page.evaluate(NEWEST_ANSWER_START)
+    assert start["inView"] and start["top"] < 24, f"the welcome's start is scrolled away: {start}"
+    line = welcome.bounding_box()
+    frame = log(page).bounding_box()
+    assert line["y"] >= frame["y"] - 1, "the line saying it is a computer program is in view"
+    link = welcome.get_by_role("link", name="/privacy")
+    assert link.get_attribute("href").endswith("/privacy") and link.get_attribute("href").startswith("http")
+    name = "desktop" if viewport == DESKTOP else "320"
+    shot = screenshot(page, f"first-screen-{name}")
+    assert shot.stat().st_size > 5000
+    page.context.close()
+
+
+def test_a_long_answer_is_shown_from_its_start_and_a_short_one_at_the_end(browser, site):
+    page = browser.new_context(viewport=PHONE, locale="nl-NL", reduced_motion="reduce").new_page()
+    page.set_default_timeout(REPLY_TIMEOUT_MS)
+    page.goto(site)
+    open_chat(page)
+    choose(page, "Kennis en innovatie", then="plaats")
+    settled(page)
+    assert page.evaluate(NEWEST_ANSWER_START)["scrolledToEnd"], "a short answer: the log is at its end"
+    say(page, "/ask_privacy", then="privacyverklaring")  # the payload: this test is about scrolling, not understanding
+    settled(page)
+    start = page.evaluate(NEWEST_ANSWER_START)
+    assert start["inView"] and start["top"] < 24 and not start["scrolledToEnd"], start
+    page.context.close()
+
+
+def test_new_conversation_asks_first_and_keeps_the_conversation_when_the_user_says_no(page):
+    open_chat(page)
+    choose(page, "Financiering", then="plaats")
+    session, before = page.evaluate(SESSION_ID), log(page).inner_text()
+    new = widget(page).get_by_role("button", name="Nieuw gesprek")
+    new.click()
+    dialog = widget(page).get_by_role("alertdialog", name="Opnieuw beginnen? Dit gesprek verdwijnt dan uit dit venster.")
+    assert dialog.is_visible() and new.get_attribute("aria-expanded") == "true"
+    assert focused(page)["text"] == "Nee, verder met dit gesprek", "the safe choice has the focus"
+    page.keyboard.press("Enter")
+    assert not dialog.is_visible() and focused(page)["text"] == "Nieuw gesprek"
+    assert log(page).inner_text() == before and page.evaluate(SESSION_ID) == session
+    new.click()
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible() and widget(page).locator(".ww-panel").is_visible(), "Escape only closes the question"
+    new.click()
+    dialog.get_by_role("button", name="Ja, opnieuw beginnen").click()
+    expect_bot(page, "computerprogramma", since=0)
+    assert page.evaluate(SESSION_ID) != session and log(page).locator(".ww-msg-user").count() == 0
+    assert focused(page)["tag"] == "textarea"
+
+
+def test_the_accessibility_statement_is_linked_from_the_widget_and_passes_the_scan(page, site):
+    require(AXE, "run 'npm ci --prefix tests/web' (scripts/test does)")
+    open_chat(page)
+    footer = widget(page).locator(".ww-footer")
+    href = footer.get_by_role("link", name="Toegankelijkheid").get_attribute("href")
+    assert href == f"{site}toegankelijkheid"
+    assert footer.get_by_role("link", name="Privacy").get_attribute("href") == f"{site}privacy"
+    assert footer.get_by_role("link", name="038 499 88 99").get_attribute("href") == "tel:0384998899"
+    statement = page.context.new_page()
+    assert statement.goto(href).status == 200
+    assert statement.get_by_role("heading", level=1).inner_text() == "Toegankelijkheidsverklaring Wegwijzer"
+    for wanted in ("2.4.11", "2.5.8", "3.2.6", "038 499 88 99", "Nationale ombudsman"):
+        assert wanted in statement.content()
+    statement.add_script_tag(path=str(AXE))
+    problems = statement.evaluate("""async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',
+        'wcag21aa', 'wcag22aa', 'best-practice']})).violations.filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => v.id)""")
+    assert problems == []
+
+
+TARGETS = """() => {
+  const root = document.querySelector('wegwijzer-chat').shadowRoot;
+  return [...root.querySelectorAll('button, .ww-footer a, .ww-launcher')]
+    .filter(node => node.getClientRects().length)
+    .map(node => { const box = node.getBoundingClientRect();
+                   return {name: node.textContent.trim() || node.getAttribute('aria-label'), width: box.width, height: box.height}; });
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "320"])
+def test_every_target_is_at_least_24_by_24_and_help_stays_in_one_place(browser, site, viewport):
+    page = browser.new_context(viewport=viewport, locale="nl-NL", reduced_motion="reduce").new_page()
+    page.set_default_timeout(REPLY_TIMEOUT_MS)
+    page.goto(site)
+    open_chat(page)
+    widget(page).locator(".ww-choice").first.wait_for()
+    widget(page).get_by_role("button", name="Nieuw gesprek").click()
+    targets = page.evaluate(TARGETS)
+    assert len(targets) >= 10
+    small = [t for t in targets if t["width"] < 24 or t["height"] < 24]
+    assert small == [], small
+    footer = widget(page).locator(".ww-footer").bounding_box()
+    widget(page).get_by_role("button", name="Nee, verder met dit gesprek").click()
+    choose(page, "Financiering", then="plaats")
+    assert widget(page).locator(".ww-footer").bounding_box() == footer, "the help moved"
+    page.context.close()
+
+
+def test_focus_on_the_page_is_never_hidden_behind_the_launcher_or_the_panel(page):
+    page.evaluate("""() => {  // a long page with a link at its very end, bottom right, where the launcher sits
+      const end = document.createElement('div');
+      end.style.cssText = 'padding: 1500px 60px 24px 0; text-align: right';
+      end.innerHTML = '<a href="#onder" id="onder">Onderaan</a>';
+      document.body.appendChild(end);
+      window.scrollTo(0, document.documentElement.scrollHeight);
+    }""")
+    uncovered = """() => { const box = document.getElementById('onder').getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return hit !== null && hit.id === 'onder'; }"""
+    assert not page.evaluate(uncovered), "the test link must start behind the launcher"
+    page.focus("#onder")
+    page.wait_for_function(uncovered)
+    widget(page).get_by_role("button", name="Chat met Wegwijzer").click()
+    expect_bot(page, "computerprogramma", since=0)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.focus("#onder")
+    page.wait_for_function(uncovered)
+
+
+def test_on_a_phone_the_full_window_chat_keeps_the_focus_inside(browser, site):
+    phone = browser.new_context(viewport=PHONE, locale="nl-NL").new_page()
+    phone.goto(site)
+    open_chat(phone)
+    for _ in range(40):
+        phone.keyboard.press("Tab")
+        assert phone.evaluate("document.activeElement.tagName.toLowerCase()") == "wegwijzer-chat", \
+            "Tab left the full-window chat for the page hidden behind it"
+    phone.context.close()

@@ -551,9 +551,15 @@ def test_erase_removes_this_conversations_handoffs_only():
     hand_off(slots, sender="mine")
     hand_off(slots, sender="other")
     events, messages = run(ActionEraseData(), tracker(slots=slots, sender="mine", intent="affirm"))
-    assert messages[0]["count"] == 1
+    assert messages[0]["count"] == 1 and responses(messages) == ["utter_erased_one"]
     assert slots_of(events)["contact_name"] is None
     assert [r.conversation_id for r in stored_handoffs()] == ["other"]
+    _, again = run(ActionEraseData(), tracker(slots=slots, sender="mine", intent="affirm"))
+    assert responses(again) == ["utter_erased_none"], "nothing left to withdraw: said so, not '0 referrals'"
+    hand_off(slots, sender="two")
+    hand_off(slots, sender="two")
+    _, two = run(ActionEraseData(), tracker(slots=slots, sender="two", intent="affirm"))
+    assert responses(two) == ["utter_erased"] and two[0]["count"] == 2
 
 
 # -- a broken backend ----------------------------------------------------------------------------

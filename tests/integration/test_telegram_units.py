@@ -21,6 +21,7 @@ from telegram.ext import Application
 from wegwijzer.telegram import keyboard
 from wegwijzer.telegram.bridge import COMMAND_PAYLOADS, Bridge, split_text
 from wegwijzer.telegram.flood import FloodGate
+from wegwijzer.telegram.personal import PERSONAL_DATA, PersonalMessages, mark_of
 from wegwijzer.telegram.logs import REDACTED, RedactSecrets
 from wegwijzer.rasa.client import RasaClient, RasaNoAnswer, RasaRejected, RasaUnavailable
 from wegwijzer.telegram.runner import serve
@@ -141,7 +142,9 @@ def test_texts_have_dutch_and_english_and_the_menu_matches_the_commands():
         for variants in (variants.values() if key == "commands" else [variants]):
             assert set(variants) == {"nl", "en"}, key
     for language in ("nl", "en"):
-        assert list(command_descriptions(language)) == list(COMMAND_PAYLOADS)
+        menu = list(command_descriptions(language))
+        assert menu == ["start", "opnieuw", "stop", "privacy", "verwijder", "help"] and set(menu) <= set(COMMAND_PAYLOADS)
+    assert all(f"/{command}" in say("unknown_command", language) for command in menu for language in ("nl", "en"))
     assert "038 499 88 99" in say("busy", "nl") and "postbus@overijssel.nl" in say("gave_up", "en")
     assert (language_of("en-GB"), language_of("nl"), language_of(None), language_of("de")) == ("en", "nl", "nl", "nl")
 
@@ -223,6 +226,13 @@ def replies_for(sender: str, message: str) -> list[dict]:
                 {"recipient_id": sender, "text": "Zullen we beginnen?", "buttons": WELCOME_BUTTONS}]
     if message == "stil":  # what Rasa's REST channel answers when something failed inside Rasa
         return []
+    if message == "ja, dat mag":  # the handoff: the reply that shows the name and e-mail address is marked
+        return [{"recipient_id": sender, "text": "Dank u wel, Anna. Wij mailen u op anna@example.org."},
+                {"recipient_id": sender, "custom": {"wegwijzer": "personal_data"}},
+                {"recipient_id": sender, "text": "Kan ik nog iets doen?"}]
+    if message == "/erase_data":
+        return [{"recipient_id": sender, "text": "Klaar: alles is verwijderd."},
+                {"recipient_id": sender, "custom": {"wegwijzer": "data_erased"}}]
     return [{"recipient_id": sender, "text": f"ontvangen: {message}"}]
 
 
@@ -243,6 +253,18 @@ async def test_the_rasa_client_sends_the_channel_and_retries_a_503(rasa):
         await client.aclose()
     assert replies == [{"recipient_id": "telegram-5", "text": "ontvangen: Hallo"}]
     assert rasa.received == [{"sender": "telegram-5", "message": "Hallo", "metadata": {"channel": "telegram"}}]
+
+
+async def test_the_rasa_client_fills_in_the_privacy_statements_address(monkeypatch):
+    monkeypatch.setenv("WEGWIJZER_PUBLIC_URL", "https://wegwijzer.example/")
+    answer = [{"recipient_id": "x", "text": "Privacy: {privacy_url}"}, {"recipient_id": "x", "custom": {"a": 1}},
+              {"recipient_id": "x", "text": "{name} blijft {name}"}]
+    client = RasaClient("http://rasa", "telegram", transport=httpx.MockTransport(lambda r: httpx.Response(200, json=answer)))
+    try:
+        replies = await client.send("telegram-5", "/ask_privacy")
+    finally:
+        await client.aclose()
+    assert replies == [{"recipient_id": "x", "text": "Privacy: https://wegwijzer.example/privacy"}, answer[1], answer[2]]
 
 
 async def test_the_rasa_client_says_clearly_when_rasa_stays_unreachable():
@@ -426,7 +448,8 @@ async def test_messages_reach_rasa_as_the_chats_conversation_and_the_commands_ar
                               "metadata": {"channel": "telegram"}}]
     menus = {c.params.get("language_code"): [x["command"] for x in c.params["commands"]]
              for c in api.calls_of("setMyCommands")}
-    assert menus == {None: list(COMMAND_PAYLOADS), "en": list(COMMAND_PAYLOADS)}
+    assert menus == {None: list(command_descriptions("nl")), "en": list(command_descriptions("en"))}
+    assert "stop" in menus[None]
     assert api.calls_of("deleteWebhook") and not api.calls_of("setWebhook"), "long polling is the default"
 
 
@@ -532,6 +555,75 @@ async def test_the_commands_become_the_assistants_intents_and_slash_texts_are_ne
         replies = await api.async_wait_for_messages(801, 8)
     assert rasa.messages("telegram-801") == ["/start_over", "/ask_privacy", "/erase_data", "/help", "/greet"]
     assert texts_of(replies)[-2:] == [say("unknown_command", "nl")] * 2
+
+
+async def test_stop_and_the_words_users_try_instead_of_the_menu_commands_are_understood(api, rasa):
+    tried = {"/stop": "/stop", "/stoppen": "/stop", "/cancel": "/stop", "/reset": "/start_over",
+             "/restart": "/start_over", "/nieuw": "/start_over", "/hulp": "/help", "/wissen": "/erase_data",
+             "/verwijderen": "/erase_data", "/begin": "/greet"}
+    async with RunningBridge(api, bridge_settings(api, rasa)):
+        for command in tried:
+            api.send_text(802, command)
+        await api.async_wait_for_messages(802, len(tried) + 1)  # /begin is answered with two messages
+    assert rasa.messages("telegram-802") == list(tried.values())
+    assert say("unknown_command", "nl") not in texts_of(api.sent(802))
+
+
+async def test_typing_shows_while_an_answer_takes_a_while_and_not_for_a_quick_one(api, rasa):
+    rasa.delays = {"langzaam": 2.5}
+    async with RunningBridge(api, bridge_settings(api, rasa, typing_after=0.5, typing_every=1.0)):
+        api.send_text(803, "snel")
+        await api.async_wait_for_messages(803, 1)
+        assert api.calls_of("sendChatAction") == [], "a quick answer needs no typing..."
+        api.send_text(803, "langzaam")
+        await api.async_wait_for_messages(803, 1, after=1)
+        typing = api.calls_of("sendChatAction")
+        await asyncio.sleep(1.5)
+    assert 2 <= len(typing) <= 3, "typing... is renewed while the answer takes long"
+    assert all(c.params == {"chat_id": 803, "action": "typing"} for c in typing)
+    assert len(api.calls_of("sendChatAction")) == len(typing), "typing... stops once the answer is there"
+    (answer,) = [m for m in api.sent(803) if m["text"] == "ontvangen: langzaam"]
+    assert max(c.at for c in typing) < time.time() and answer
+
+
+async def test_after_erasing_the_bots_messages_with_name_and_email_are_deleted_and_the_user_hears_the_rest(api, rasa):
+    async with RunningBridge(api, bridge_settings(api, rasa)):
+        api.send_text(804, "Hallo")
+        await api.async_wait_for_messages(804, 1)
+        api.send_text(804, "ja, dat mag")
+        done = await api.async_wait_for_messages(804, 2, after=1)
+        api.send_text(804, "/verwijder")
+        await api.async_wait_for(lambda: "Geschiedenis wissen" in api.sent(804)[-1]["text"], 20, "the note on the device")
+        erased = api.sent(804)[-2:]
+    assert texts_of(done) == ["Dank u wel, Anna. Wij mailen u op anna@example.org.", "Kan ik nog iets doen?"]
+    assert [m["message_id"] for m in api.deleted] == [done[0]["message_id"]], "only the message with the data"
+    assert "anna@example.org" not in " ".join(texts_of(api.sent(804)))
+    assert "ontvangen: Hallo" in texts_of(api.sent(804)) and "Kan ik nog iets doen?" in texts_of(api.sent(804))
+    assert erased[0]["text"] == "Klaar: alles is verwijderd."
+    assert erased[1]["text"] == f'{say("erased_messages", "nl")} {say("erased_on_device", "nl")}'
+
+
+async def test_erasing_with_no_personal_data_on_screen_still_says_what_stays_on_the_device(api, rasa):
+    async with RunningBridge(api, bridge_settings(api, rasa)):
+        api.send_text(805, "/verwijder")
+        (_, note) = await api.async_wait_for_messages(805, 2)
+    assert note["text"] == say("erased_on_device", "nl") and api.deleted == []
+
+
+def test_personal_messages_are_deletable_for_48_hours_and_taken_once():
+    clock = [1_000_000.0]
+    personal = PersonalMessages(clock=lambda: clock[0])
+    personal.remember([7, 8])
+    clock[0] += 47 * 3600
+    personal.remember([9])
+    assert personal.take() == ([7, 8, 9], 0) and personal.take() == ([], 0), "taken once"
+    personal.remember([7, 8])
+    clock[0] += 48 * 3600
+    personal.remember([9])
+    assert personal.take() == ([9], 2), "older than 48 hours: Telegram no longer lets the bot delete them"
+    assert mark_of({"custom": {"wegwijzer": "personal_data"}}) == PERSONAL_DATA
+    assert mark_of({"custom": {"wegwijzer": "other"}}) is None and mark_of({"text": "x"}) is None
+    assert mark_of({"custom": "personal_data"}) is None
 
 
 async def test_non_text_messages_get_a_kind_answer_in_the_chats_language(api, rasa):

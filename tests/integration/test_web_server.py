@@ -106,12 +106,22 @@ async def test_widget_files_are_served_for_other_sites_too(client, path, content
         assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
 
 
-@pytest.mark.parametrize("path", ["/", "/widget.js", "/privacy", "/adviseur?t=1.1.1.forged"])
+@pytest.mark.parametrize("path", ["/", "/widget.js", "/privacy", "/toegankelijkheid", "/adviseur?t=1.1.1.forged"])
 async def test_pages_and_the_widget_carry_the_contact_details_of_data_contact_yml(client, path):
     response = await client.get(path)
     text = await response.text()
     assert province_contact().phone in text and province_contact().email in text
     assert "{{" not in text, "a contact placeholder was left unfilled"
+
+
+async def test_the_accessibility_statement_is_a_page_with_the_wcag_22_points_and_a_strict_policy(client):
+    response = await client.get("/toegankelijkheid")
+    text = await response.text()
+    assert response.status == 200 and response.content_type == "text/html"
+    assert "<h1>Toegankelijkheidsverklaring Wegwijzer</h1>" in text and '<html lang="nl">' in text
+    assert all(point in text for point in ("2.4.11", "2.5.8", "3.2.6")) and "$" not in text
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert '<a href="/toegankelijkheid">' in await (await client.get("/")).text(), "the demo page links it"
 
 
 async def test_a_static_file_is_revalidated_by_its_etag(client):

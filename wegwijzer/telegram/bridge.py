@@ -11,24 +11,33 @@ import logging
 import time
 from typing import Any, Awaitable, Callable
 
-from telegram import BotCommand, CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.constants import MessageLimit
+from telegram import BotCommand, CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import TelegramError
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes,
                           MessageHandler, filters)
 
 from wegwijzer.telegram import keyboard
 from wegwijzer.telegram.chat import Chat
 from wegwijzer.telegram.flood import FloodGate
+from wegwijzer.telegram.personal import DATA_ERASED, PERSONAL_DATA, mark_of
 from wegwijzer.rasa.client import RasaClient, RasaNoAnswer, RasaRejected, RasaUnavailable
 from wegwijzer.settings import TelegramSettings
 from wegwijzer.telegram.telegram_calls import with_retries
 from wegwijzer.telegram.texts import command_descriptions, say
 
 log = logging.getLogger(__name__)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the privacy statement's link needs no preview card in the chat
 
-# Telegram command -> the intent payload the assistant understands.
-COMMAND_PAYLOADS = {"start": "/greet", "opnieuw": "/start_over", "privacy": "/ask_privacy",
-                    "verwijder": "/erase_data", "help": "/help"}
+# Telegram command -> the intent payload the assistant understands. The menu (``commands`` in texts.yml) lists
+# the first six; the others are what users try instead ("/reset", "/stoppen", "/hulp"), so they work too.
+COMMAND_PAYLOADS = {"start": "/greet", "opnieuw": "/start_over", "stop": "/stop", "privacy": "/ask_privacy",
+                    "verwijder": "/erase_data", "help": "/help",
+                    "begin": "/greet", "hallo": "/greet",
+                    "nieuw": "/start_over", "herstart": "/start_over", "restart": "/start_over", "reset": "/start_over",
+                    "stoppen": "/stop", "klaar": "/stop", "annuleer": "/stop", "annuleren": "/stop", "cancel": "/stop",
+                    "verwijderen": "/erase_data", "wissen": "/erase_data", "wis": "/erase_data", "delete": "/erase_data",
+                    "hulp": "/help", "menu": "/help"}
 
 
 class Bridge:
@@ -199,11 +208,14 @@ class Bridge:
     # --- the queued work -----------------------------------------------------------------------------
 
     async def _forward(self, chat: Chat, text: str) -> None:
+        typing = asyncio.ensure_future(self._show_typing(chat))
         try:
             replies = await self._ask_rasa(chat, text)
         except RasaNoAnswer:  # it may have reached Rasa: never sent twice, the user decides
             await self._send(chat, say("no_reply", chat.language))
             return
+        finally:
+            typing.cancel()
         if replies is None:
             await self._send(chat, say("gave_up", chat.language))
             return
@@ -211,8 +223,42 @@ class Bridge:
             log.warning("Rasa answered a Telegram message with nothing to show")  # e.g. an error inside Rasa
             await self._send(chat, say("no_answer", chat.language))
             return
+        shown: list[int] = []  # this turn's messages since the last mark
         for reply in replies:
-            await self._deliver(chat, reply)
+            shown += await self._deliver(chat, reply)
+            mark = mark_of(reply)
+            if mark == PERSONAL_DATA:
+                chat.personal.remember(shown)
+            elif mark == DATA_ERASED:
+                await self._delete_personal_messages(chat)
+            if mark:
+                shown = []
+
+    async def _show_typing(self, chat: Chat) -> None:
+        """"typing..." in the chat while an answer takes longer than ``typing_after``; cancelled by the caller."""
+        await asyncio.sleep(self.settings.typing_after)
+        while True:
+            try:
+                await self.application.bot.send_chat_action(chat.chat_id, ChatAction.TYPING)
+            except TelegramError as exc:  # only a hint: never retried, never in the way of the answer
+                log.debug("sendChatAction failed: %s", type(exc).__name__)
+            await asyncio.sleep(self.settings.typing_every)
+
+    async def _delete_personal_messages(self, chat: Chat) -> None:
+        """After the assistant erased the conversation: delete the bot's messages that showed the name and e-mail
+        (Telegram allows it for 48 hours), then say what stays on the user's device and how to clear it."""
+        message_ids, too_old = chat.personal.take()
+        bot = self.application.bot
+        deleted = 0
+        for message_id in message_ids:
+            if await with_retries(lambda: bot.delete_message(chat.chat_id, message_id), "deleteMessage"):
+                deleted += 1
+        kept = too_old + len(message_ids) - deleted
+        parts = [say("erased_messages", chat.language)] if deleted else []
+        if kept:
+            parts.append(say("erased_messages_kept", chat.language))
+        parts.append(say("erased_on_device", chat.language))
+        await self._send(chat, " ".join(parts))
 
     async def _ask_rasa(self, chat: Chat, text: str) -> list[dict] | None:
         """Rasa's replies, retried while Rasa is down; the user hears once that it is busy; None after ``retry_for``.
@@ -242,23 +288,23 @@ class Bridge:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.settings.max_retry_delay)
 
-    async def _deliver(self, chat: Chat, reply: dict) -> None:
+    async def _deliver(self, chat: Chat, reply: dict) -> list[int]:
+        """Show one reply; the ids of the messages it became."""
         text = str(reply.get("text") or "")
         if reply.get("image"):
             text = f"{text}\n{reply['image']}".strip()
         buttons = [b for b in reply.get("buttons") or [] if isinstance(b, dict)]
         if not buttons:
-            for part in split_text(text):
-                await self._send(chat, part)
-            return
+            sent_parts = [await self._send(chat, part) for part in split_text(text)]
+            return [message.message_id for message in sent_parts if message]
         board = chat.keyboards.new(buttons)
         await self._remove_keyboards(chat, chat.keyboards.on_screen_except(board))
         parts = split_text(text or say("choose", chat.language))
-        for part in parts[:-1]:
-            await self._send(chat, part)
+        sent_parts = [await self._send(chat, part) for part in parts[:-1]]
         sent = await self._send(chat, parts[-1], keyboard.markup(board))
         if sent is not None:
             chat.keyboards.shown(board, sent.message_id)
+        return [message.message_id for message in sent_parts + [sent] if message]
 
     async def _mark_chosen(self, chat: Chat, query: CallbackQuery, title: str) -> None:
         """Take the keyboard away and show what was chosen, so the question cannot be answered twice."""
@@ -285,7 +331,8 @@ class Bridge:
     async def _send(self, chat: Chat, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Message | None:
         """Retried for ``send_retry_for`` seconds (minutes), so a reply survives a Telegram outage."""
         bot = self.application.bot
-        return await with_retries(lambda: bot.send_message(chat.chat_id, text, reply_markup=reply_markup),
+        return await with_retries(lambda: bot.send_message(chat.chat_id, text, reply_markup=reply_markup,
+                                                           link_preview_options=NO_PREVIEW),
                                   "sendMessage", retry_for=self.settings.send_retry_for,
                                   max_delay=self.settings.send_max_delay)
 

@@ -8,6 +8,7 @@ from typing import Awaitable, Callable
 from wegwijzer.referral.language import detect_language
 from wegwijzer.telegram.flood import FloodGate
 from wegwijzer.telegram.keyboard import ChatKeyboards
+from wegwijzer.telegram.personal import PersonalMessages
 from wegwijzer.telegram.texts import language_of
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class Chat:
         self.language = language_of(language_code)
         self.flood = flood
         self.keyboards = ChatKeyboards()
+        self.personal = PersonalMessages()  # the bot's messages that showed the user's name and e-mail
         self._jobs: asyncio.Queue[Job] = asyncio.Queue()
         self._worker: asyncio.Task | None = None
         self.last_seen = 0.0  # when the chat last sent something, on the bridge's clock (set by the bridge)

@@ -20,14 +20,14 @@ SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'u
                     "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
 
 
-def _template(name: str) -> Template:
+def page_template(name: str) -> Template:
     """A page template with the province's contact details filled in."""
     return Template(fill_contact((TEMPLATES / name).read_text(encoding="utf-8")))
 
 
 def render_page(title: str, body_html: str) -> str:
     """The shared page layout; ``title`` is escaped here, ``body_html`` must be escaped by the caller."""
-    return _template("page.html").substitute(title=escape(title), body=body_html)
+    return page_template("page.html").substitute(title=escape(title), body=body_html)
 
 
 def html_response(title: str, body_html: str, status: int = 200, extra_headers: dict[str, str] | None = None) -> web.Response:
@@ -36,7 +36,7 @@ def html_response(title: str, body_html: str, status: int = 200, extra_headers: 
 
 
 def privacy_statement() -> str:
-    body = _template("privacy.html").substitute(retention_days=retention_days())
+    body = page_template("privacy.html").substitute(retention_days=retention_days())
     return render_page("Privacy bij Wegwijzer", body)
 
 

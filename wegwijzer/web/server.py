@@ -1,4 +1,5 @@
-"""The website server: the chat widget, its demo page, the chat API, the privacy statement and the advisers' pages.
+"""The website server: the chat widget, its demo page, the chat API, the privacy and accessibility statements and
+the advisers' pages.
 
 Chat messages go on to Rasa's REST channel through the one Rasa client (same origin, or cross-origin
 for the configured partner sites only).
@@ -25,7 +26,7 @@ from wegwijzer.logsafe import escape_controls, setup_logging
 from wegwijzer.rasa.client import RasaClient, RasaNoAnswer, RasaRejected, RasaUnavailable
 from wegwijzer.settings import WebSettings
 from wegwijzer.texts import fill_contact
-from wegwijzer.web import adviser, privacy
+from wegwijzer.web import accessibility, adviser, privacy
 from wegwijzer.web.rate_limit import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -232,6 +233,7 @@ def create_app(settings: WebSettings | None = None) -> web.Application:
     for url, (filename, content_type) in STATIC_FILES.items():
         app.router.add_get(url, _static(filename, content_type))
     privacy.add_routes(app)
+    accessibility.add_routes(app)
     adviser.add_routes(app)
     return app
 

@@ -45,8 +45,13 @@
       noAnswer: "{title} gaf geen antwoord. Typ uw bericht nog eens. Lukt het niet? Bel de provincie Overijssel: {{phone}} (werkdagen), of mail {{email}}.",
       retry: "Opnieuw versturen",
       privacy: "Privacy",
+      accessibility: "Toegankelijkheid",
       newWindow: "(opent in een nieuw venster)",
-      disclaimer: "{title} is een computerprogramma, geen mens."
+      disclaimer: "{title} is een computerprogramma, geen mens.",
+      human: "Liever een mens? Bel",
+      confirmNew: "Opnieuw beginnen? Dit gesprek verdwijnt dan uit dit venster.",
+      confirmYes: "Ja, opnieuw beginnen",
+      confirmNo: "Nee, verder met dit gesprek"
     },
     en: {
       launcher: "Chat with {title}",
@@ -73,8 +78,13 @@
       noAnswer: "{title} did not answer. Please type your message again. Still not working? Call the province of Overijssel: {{phone}} (working days), or email {{email}}.",
       retry: "Send again",
       privacy: "Privacy",
+      accessibility: "Accessibility",
       newWindow: "(opens in a new window)",
-      disclaimer: "{title} is a computer program, not a person."
+      disclaimer: "{title} is a computer program, not a person.",
+      human: "Rather talk to a person? Call",
+      confirmNew: "Start over? This conversation will then disappear from this window.",
+      confirmYes: "Yes, start over",
+      confirmNo: "No, continue this conversation"
     }
   };
 
@@ -184,13 +194,24 @@
     var parsed;
     try { parsed = new URL(href); } catch (e) { return null; }
     if (SAFE_PROTOCOLS.indexOf(parsed.protocol) < 0) return null;
-    var link = el("a", { href: parsed.href, text: shown });
+    var link = el("a", { href: parsed.href });
+    link.appendChild(external ? breakableAddress(shown) : document.createTextNode(shown));
     if (external) {
       link.target = "_blank";
       link.rel = "noopener noreferrer";
       link.appendChild(el("span", { "class": "ww-sr", text: " " + t("newWindow") }));
     }
     return link;
+  }
+
+  /** A web address that a narrow bubble may break after a "/" or "." instead of inside a word. */
+  function breakableAddress(address) {
+    var fragment = document.createDocumentFragment();
+    address.replace(/([\/.])/g, "$1\n").split("\n").forEach(function (part, index) {  // \n: never in an address
+      if (index) fragment.appendChild(document.createElement("wbr"));
+      fragment.appendChild(document.createTextNode(part));
+    });
+    return fragment;
   }
 
   /* ---------- the interface ---------- */
@@ -228,6 +249,15 @@
     ])
   ]);
   var privacyLink = safeLink(new URL("privacy", BASE).href, t("privacy"), true);
+  var accessibilityLink = safeLink(new URL("toegankelijkheid", BASE).href, t("accessibility"), true);
+  var humanLink = safeLink("{{phone_link}}", "{{phone}}", false);
+  var confirmYes = el("button", { type: "button", "class": "ww-confirm-yes", text: t("confirmYes") });
+  var confirmNo = el("button", { type: "button", "class": "ww-confirm-no", text: t("confirmNo") });
+  var confirmBar = el("div", { "class": "ww-confirm", role: "alertdialog", "aria-labelledby": "ww-confirm-text",
+                               hidden: true }, [
+    el("p", { id: "ww-confirm-text", "class": "ww-confirm-text", text: t("confirmNew") }),
+    el("div", { "class": "ww-confirm-buttons" }, [confirmYes, confirmNo])
+  ]);
   var panel = el("section", { id: "ww-panel", "class": "ww-panel", role: "dialog", "aria-labelledby": "ww-title",
                               hidden: true }, [
     el("header", { "class": "ww-header" }, [
@@ -238,11 +268,17 @@
       newButton,
       closeButton
     ]),
+    confirmBar,
     log,
     typing,
     notice,
     form,
-    el("p", { "class": "ww-footer" }, [document.createTextNode(t("disclaimer") + " "), privacyLink])
+    // Help in one place, the same in every state of the chat (WCAG 3.2.6): a person's phone number, privacy, accessibility.
+    el("footer", { "class": "ww-footer" }, [
+      el("p", { "class": "ww-disclaimer", text: t("disclaimer") }),
+      el("p", { "class": "ww-links" }, [
+        el("span", {}, [document.createTextNode(t("human") + " "), humanLink]), privacyLink, accessibilityLink])
+    ])
   ]);
   frame.appendChild(panel);
   frame.appendChild(launcher);
@@ -275,7 +311,7 @@
     entry.id = state.nextId++;
     state.entries.push(entry);
     log.appendChild(entryNode(entry));
-    scrollToEnd();
+    if (entry.from === "user") scrollToEnd(); else scrollToNewestAnswer();
     return entry;
   }
 
@@ -294,6 +330,17 @@
 
   function scrollToEnd() {
     log.scrollTop = log.scrollHeight;
+  }
+
+  /** The newest answer is read from its start: scroll to the end, but never past the first assistant message
+   *  after the user's last message (on a phone the welcome says first that this is a computer program). */
+  function scrollToNewestAnswer() {
+    var nodes = log.querySelectorAll(".ww-msg");
+    var first = null;
+    for (var i = nodes.length - 1; i >= 0 && nodes[i].classList.contains("ww-msg-bot"); i--) first = nodes[i];
+    if (!first) { scrollToEnd(); return; }
+    var gap = parseFloat(getComputedStyle(log).paddingTop) || 0;
+    log.scrollTop = Math.min(first.offsetTop - gap, log.scrollHeight - log.clientHeight);
   }
 
   function renderAll() {
@@ -390,7 +437,7 @@
     typing.appendChild(el("span", { "class": "ww-dots", "aria-hidden": "true" },
       [el("span"), el("span"), el("span")]));
     typing.appendChild(el("span", { "class": "ww-typing-text", text: t("typing") }));
-    scrollToEnd();
+    scrollToNewestAnswer();
   }
 
   function showNotice(text, withRetry) {
@@ -401,7 +448,7 @@
       button.addEventListener("click", retry);
       notice.appendChild(button);
     }
-    scrollToEnd();  // the notice takes room from the log: keep its newest messages in view
+    scrollToNewestAnswer();  // the notice takes room from the log: keep the newest answer in view
   }
 
   function clearNotice() {
@@ -450,7 +497,7 @@
     frame.classList.add("ww-is-open");
     state.open = true;
     saveState();
-    scrollToEnd();
+    scrollToNewestAnswer();
     if (moveFocus) input.focus();
     if (!state.entries.length && !state.outbox.length) send("/greet", null);
   }
@@ -479,15 +526,80 @@
     send("/greet", null);
   }
 
+  /* "Nieuw gesprek" wipes what is on screen: asked first, in a bar under the header (not a modal). */
+  function askStartOver() {
+    confirmBar.hidden = false;
+    newButton.setAttribute("aria-expanded", "true");
+    confirmNo.focus();
+  }
+
+  function closeConfirm(focusBack) {
+    if (confirmBar.hidden) return;
+    confirmBar.hidden = true;
+    newButton.setAttribute("aria-expanded", "false");
+    if (focusBack) newButton.focus();
+  }
+
   launcher.addEventListener("click", function () { panel.hidden ? open(true) : close(); });
   closeButton.addEventListener("click", close);
-  newButton.addEventListener("click", startOver);
+  newButton.addEventListener("click", function () { confirmBar.hidden ? askStartOver() : closeConfirm(true); });
+  confirmNo.addEventListener("click", function () { closeConfirm(true); });
+  confirmYes.addEventListener("click", function () { closeConfirm(false); startOver(); });
   frame.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !panel.hidden) {
       event.preventDefault();
-      close();
+      if (!confirmBar.hidden) closeConfirm(true); else close();
+    } else if (event.key === "Tab" && !panel.hidden && fullWindow()) {
+      keepFocusInPanel(event);
     }
   });
+
+  /* ---------- focus never hidden behind the widget (WCAG 2.4.11) ---------- */
+
+  var FULL_WINDOW = window.matchMedia("(max-width: 30rem), (max-height: 34rem)");  // as in widget.css
+
+  function fullWindow() {
+    return FULL_WINDOW.matches;
+  }
+
+  /** The panel fills the window on a phone: the page behind it cannot be seen, so Tab goes round inside it. */
+  function keepFocusInPanel(event) {
+    var focusable = Array.prototype.filter.call(
+      panel.querySelectorAll("button, textarea, a[href], [tabindex='0']"),
+      function (node) { return node.getClientRects().length > 0 && !node.disabled; });
+    if (!focusable.length) return;
+    var first = focusable[0], last = focusable[focusable.length - 1], active = root.activeElement;
+    if (event.shiftKey && active === first) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && active === last) { event.preventDefault(); first.focus(); }
+  }
+
+  function covers(box, rect) {
+    return rect.width > 0 && rect.height > 0 && rect.left < box.right && rect.right > box.left &&
+      rect.top < box.bottom && rect.bottom > box.top;
+  }
+
+  /** Something of the page got the focus behind the launcher or the open panel: scroll it into view above them,
+   *  making room at the end of the page when it has none. */
+  function revealPageFocus(event) {
+    var target = event.target;
+    if (!(target instanceof Element) || target === host || (fullWindow() && !panel.hidden)) return;
+    var rect = target.getBoundingClientRect();
+    var covering = [launcher, panel].filter(function (node) { return node.getClientRects().length > 0; })
+      .map(function (node) { return node.getBoundingClientRect(); })
+      .filter(function (box) { return covers(box, rect); });
+    if (!covering.length) return;
+    var top = Math.min.apply(null, covering.map(function (box) { return box.top; }));
+    var needed = Math.ceil(rect.bottom - top + 16);
+    var page = document.scrollingElement || document.documentElement;
+    var room = page.scrollHeight - window.innerHeight - window.scrollY;
+    if (room < needed) {
+      var padding = parseFloat(getComputedStyle(document.body).paddingBottom) || 0;
+      document.body.style.paddingBottom = padding + needed - room + "px";
+    }
+    window.scrollBy({ top: needed, left: 0, behavior: "instant" });
+  }
+
+  document.addEventListener("focusin", revealPageFocus);
 
   /* ---------- start: restore what this tab had ---------- */
 
