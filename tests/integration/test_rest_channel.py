@@ -14,6 +14,7 @@ from rasa.shared.core.domain import Domain
 
 from wegwijzer.rasa.rest_channel import BODY_LIMIT, GuardedRestInput, Refused, parse_message, plain_unless_payload
 from wegwijzer.storage.engine import PROJECT_ROOT
+from wegwijzer.texts import privacy_url
 from tests.servers import free_port, wait_for
 
 
@@ -130,3 +131,13 @@ def test_over_http_bad_input_gets_400_oversized_413_compressed_415_and_nothing_r
 def test_over_http_a_broken_payload_reaches_the_assistant_as_plain_text(url):
     assert post(url, body(sender="a-1", message="/Jan 06-12345678"))[1][0]["text"] == "echo Jan 06-12345678"
     assert post(url, body(sender="a-1", message="/affirm"))[1][0]["text"] == "echo /affirm"
+
+
+def test_the_privacy_statements_address_is_filled_in_for_every_rest_client(url):
+    status, replies = post(url, body(sender="web-1", message="Privacy: {privacy_url}"))
+    assert status == 200 and replies[0]["text"] == f"echo Privacy: {privacy_url()}"
+    assert privacy_url().startswith("http") and privacy_url().endswith("/privacy")
+
+
+def test_streaming_is_not_offered(url):
+    assert post(f"{url}?stream=true", body(sender="web-1", message="hallo")) == (400, {"error": "streaming_not_offered"})

@@ -255,18 +255,6 @@ async def test_the_rasa_client_sends_the_channel_and_retries_a_503(rasa):
     assert rasa.received == [{"sender": "telegram-5", "message": "Hallo", "metadata": {"channel": "telegram"}}]
 
 
-async def test_the_rasa_client_fills_in_the_privacy_statements_address(monkeypatch):
-    monkeypatch.setenv("WEGWIJZER_PUBLIC_URL", "https://wegwijzer.example/")
-    answer = [{"recipient_id": "x", "text": "Privacy: {privacy_url}"}, {"recipient_id": "x", "custom": {"a": 1}},
-              {"recipient_id": "x", "text": "{name} blijft {name}"}]
-    client = RasaClient("http://rasa", "telegram", transport=httpx.MockTransport(lambda r: httpx.Response(200, json=answer)))
-    try:
-        replies = await client.send("telegram-5", "/ask_privacy")
-    finally:
-        await client.aclose()
-    assert replies == [{"recipient_id": "x", "text": "Privacy: https://wegwijzer.example/privacy"}, answer[1], answer[2]]
-
-
 async def test_the_rasa_client_says_clearly_when_rasa_stays_unreachable():
     client = RasaClient(f"http://127.0.0.1:{free_port()}", "telegram", attempts=2, backoff=0.05)
     try:

@@ -15,8 +15,6 @@ from typing import Mapping
 
 import httpx
 
-from wegwijzer.texts import fill_links
-
 log = logging.getLogger(__name__)
 # Errors raised before the request left: no connection (refused, unreachable) or none free in the pool.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -90,12 +88,4 @@ def _replies(response: httpx.Response) -> list[dict]:
         raise RasaRejected("Rasa's answer is not JSON") from None
     if not isinstance(replies, list):
         raise RasaRejected("Rasa's answer is not a list of messages")
-    # anything else in the list is not a message
-    return [_with_links(reply) for reply in replies if isinstance(reply, dict)]
-
-
-def _with_links(reply: dict) -> dict:
-    """The reply with the assistant's link placeholders (``{privacy_url}``) filled in."""
-    if isinstance(reply.get("text"), str):
-        return {**reply, "text": fill_links(reply["text"])}
-    return reply
+    return [reply for reply in replies if isinstance(reply, dict)]  # anything else in the list is not a message

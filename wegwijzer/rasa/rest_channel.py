@@ -28,9 +28,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from sanic import Blueprint, response
 from sanic.request import Request
-from sanic.response import HTTPResponse, ResponseStream
+from sanic.response import HTTPResponse
 
 from wegwijzer.settings import MAX_MESSAGE_CHARS
+from wegwijzer.texts import fill_links
 
 log = logging.getLogger(__name__)
 BODY_LIMIT = 64 * 1024  # bytes: a message of MAX_MESSAGE_CHARS escaped characters and its metadata fit easily
@@ -130,6 +131,13 @@ async def read_body(request: Request, limit: int = BODY_LIMIT) -> bytes:
     return b"".join(chunks)
 
 
+def with_links(reply: dict) -> dict:
+    """The reply with the assistant's link placeholders (``{privacy_url}``) filled in, for every REST client."""
+    if isinstance(reply.get("text"), str):
+        return {**reply, "text": fill_links(reply["text"])}
+    return reply
+
+
 class GuardedRestInput(RestInput):
     """``credentials.yml``: ``wegwijzer.rasa.rest_channel.GuardedRestInput:`` in place of ``rest:``."""
 
@@ -145,7 +153,7 @@ class GuardedRestInput(RestInput):
             return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> ResponseStream | HTTPResponse:
+        async def receive(request: Request) -> HTTPResponse:
             try:
                 message = parse_message(await read_body(request))
             except Refused as refused:
@@ -154,9 +162,7 @@ class GuardedRestInput(RestInput):
             domain = getattr(getattr(request.app.ctx, "agent", None), "domain", None)
             message = RestMessage(message.sender, plain_unless_payload(message.text, domain), message.metadata)
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
-                return response.stream(self.stream_response(on_new_message, message.text, message.sender,
-                                                             self.name(), message.metadata),
-                                       content_type="text/event-stream")
+                return Refused(400, "streaming_not_offered").as_response()  # no client of ours streams
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(message.text, collector, message.sender,
@@ -165,6 +171,6 @@ class GuardedRestInput(RestInput):
                 log.error("a REST message timed out")
             except Exception as exc:  # Rasa's own channel answers with what was collected, too
                 log.error("a REST message failed: %s", type(exc).__name__)
-            return response.json(collector.messages)
+            return response.json([with_links(reply) for reply in collector.messages])
 
         return webhook
