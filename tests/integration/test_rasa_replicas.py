@@ -149,3 +149,12 @@ async def test_the_web_server_with_one_replica_down_answers_every_session():
         await client.close()
         await rasa.close()
     assert sorted(received) == sorted(f"web-{s}" for s in sessions), "each message reached Rasa exactly once"
+
+
+@pytest.mark.parametrize("command", ["web", "telegram"])
+def test_a_wrong_replica_list_stops_the_channel_with_a_clear_message(command):
+    env = {**os.environ, "RASA_URLS": "http://rasa-1:5005,rasa-2", "TELEGRAM_BOT_TOKEN": "1:x"}
+    result = subprocess.run([sys.executable, "-m", "wegwijzer.cli.main", command], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.strip() == \
+        f"wegwijzer {command}: RASA_URLS: 'rasa-2' is not an address like http://127.0.0.1:5005"
