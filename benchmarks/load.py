@@ -10,8 +10,7 @@ after a pause, as the widget offers. Nothing here is a pass/fail check: it print
 
     .venv/bin/python benchmarks/load.py --replicas 1,2 --mode rise        # users rise until p95 > 1 s
     .venv/bin/python benchmarks/load.py --replicas 2 --mode kill --users 10 --seconds 120
-    .venv/bin/python benchmarks/load.py --replicas 2 --mode restart-postgres --users 6 --seconds 90   # root only
-    .venv/bin/python benchmarks/load.py --replicas 2 --mode restart-redis --users 6 --seconds 90      # root only
+    .venv/bin/python benchmarks/load.py --replicas 2 --mode restart-postgres,restart-redis --users 6 --seconds 90
 
 It starts its own stack (tests/replica_stack.py: a fresh PostgreSQL database, Redis, action server, replicas,
 website server on free ports) and removes it afterwards. The restart modes restart the machine's PostgreSQL or
@@ -44,6 +43,7 @@ from tests.replica_stack import ReplicaStack  # noqa: E402
 EVAL_DIR = next((d for d in (ROOT.parent / "shared" / "eval", ROOT.parent.parent / "shared" / "eval") if d.is_dir()),
                 ROOT.parent / "shared" / "eval")
 MAX_TURNS = 24
+MAX_TRIES = 20  # tries of one message before the user gives up
 CLOCK_TICKS = 100  # /proc/<pid>/stat counts CPU time in these (USER_HZ)
 RESTART = {
     "restart-postgres": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart",
@@ -61,11 +61,16 @@ class Tally:
     error_times: list[tuple[float, str]] = field(default_factory=list)
     started: list[str] = field(default_factory=list)  # conversation ids
     finished: list[str] = field(default_factory=list)  # the user saw its handoff stored
-    gave_up: list[str] = field(default_factory=list)
+    gave_up: list[str] = field(default_factory=list)  # no handoff after MAX_TURNS (the simulated user got stuck)
+    lost: list[str] = field(default_factory=list)  # the user stopped after repeated errors
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
         self.error_times.append((time.monotonic(), kind))
+
+
+class ConversationLost(Exception):
+    """The user stopped: a message kept failing."""
 
 
 def load_personas(eval_dir: Path) -> list[dict]:
@@ -90,8 +95,9 @@ class User:
         await asyncio.sleep(self.random.uniform(3.0, 10.0) * self.think_scale)
 
     async def send(self, http: aiohttp.ClientSession, session: str, message: str, language: str) -> list[dict]:
-        """The replies; a refused message is sent again after a pause, as the widget's "send again" button does."""
-        while True:
+        """The replies; a message that got 503/504/429 or no answer is sent again after a pause, as the widget's
+        "send again" button does; after ``MAX_TRIES`` the user gives up (ConversationLost)."""
+        for _ in range(MAX_TRIES):
             start = time.monotonic()
             try:
                 async with http.post(f"{self.web_url}/api/message", json={"session": session, "message": message,
@@ -107,7 +113,10 @@ class User:
                 self.tally.latencies.append((start, time.monotonic() - start))
                 return body["messages"]
             self.tally.error(f"HTTP {status} {body.get('error', '')}".strip())
+            if status not in (429, 503, 504):
+                raise ConversationLost(f"HTTP {status}")
             await self.think()
+        raise ConversationLost(f"no answer after {MAX_TRIES} tries")
 
     async def converse(self, http: aiohttp.ClientSession, persona: dict) -> None:
         session = str(uuid.UUID(int=self.random.getrandbits(128), version=4))
@@ -116,7 +125,11 @@ class User:
         language, message = persona.get("lang", "nl"), persona["opener"]
         consented, given = False, set()
         for _ in range(MAX_TURNS):
-            messages = await self.send(http, session, message, language)
+            try:
+                messages = await self.send(http, session, message, language)
+            except ConversationLost:
+                self.tally.lost.append(conversation)
+                return
             if consented and await asyncio.to_thread(self.handoffs, conversation):
                 self.tally.finished.append(conversation)
                 return
@@ -171,8 +184,8 @@ def shared_pids() -> dict[str, list[int]]:
 
 
 def snapshot(stack: ReplicaStack) -> dict[str, tuple[float, float]]:
-    """Process name -> (CPU seconds so far, RSS MB)."""
-    groups = {name: [pid] for name, pid in stack.pids().items()} | shared_pids()
+    """Process -> (CPU seconds so far, RSS MB); a restarted process is a new entry (its own pid)."""
+    groups = {f"{name} ({pid})": [pid] for name, pid in stack.pids().items()} | shared_pids()
     return {name: (sum(map(cpu_seconds, pids)), sum(map(rss_mb, pids))) for name, pids in groups.items()}
 
 
@@ -186,8 +199,8 @@ def report_window(label: str, tally: Tally, since: float, until: float, before: 
     latencies = [seconds for sent, seconds in tally.latencies if since <= sent < until]
     errors = sum(1 for at, _ in tally.error_times if since <= at < until)
     elapsed = until - since
-    rasa_cpu = sum(after[n][0] - before.get(n, (after[n][0], 0))[0] for n in after if n.startswith("rasa"))
-    own_cpu = sum(after[n][0] - before.get(n, (after[n][0], 0))[0] for n in after if "shared" not in n)
+    rasa_cpu = sum(after[n][0] - before.get(n, (0.0, 0))[0] for n in after if n.startswith("rasa"))
+    own_cpu = sum(after[n][0] - before.get(n, (0.0, 0))[0] for n in after if "shared" not in n)
     row = {"label": label, "users": users, "messages": len(latencies), "msg_s": len(latencies) / elapsed,
            "p50": percentile(latencies, 0.50), "p95": percentile(latencies, 0.95), "p99": percentile(latencies, 0.99),
            "errors": errors, "rasa_cpu_ms": 1000 * rasa_cpu / max(len(latencies), 1),
@@ -202,7 +215,7 @@ def report_window(label: str, tally: Tally, since: float, until: float, before: 
 def print_processes(before: dict, after: dict, elapsed: float) -> None:
     print("  process               CPU %   RSS MB")
     for name in sorted(after):
-        cpu = after[name][0] - before.get(name, (after[name][0], 0))[0]
+        cpu = after[name][0] - before.get(name, (0.0, 0))[0]
         print(f"  {name:<20} {100 * cpu / elapsed:6.1f} {after[name][1]:8.0f}")
 
 
@@ -211,8 +224,9 @@ def print_outcome(tally: Tally, counts: dict[str, int]) -> None:
     handed = {c for c in started if counts.get(c, 0) >= 1}
     twice = sorted(c for c in started if counts.get(c, 0) > 1)
     print(f"  conversations started {len(started)}, completed to their handoff {len(handed)}, "
-          f"unfinished when the run ended {len(started) - len(handed) - len(tally.gave_up)}, "
-          f"gave up after {MAX_TURNS} turns {len(tally.gave_up)}, handoff stored twice {len(twice)}")
+          f"unfinished when the run ended {len(started - handed) - len(tally.gave_up) - len(tally.lost)}, "
+          f"no handoff after {MAX_TURNS} turns {len(tally.gave_up)}, lost after repeated errors {len(tally.lost)}, "
+          f"handoff stored twice {len(twice)}")
     print(f"  what users saw besides answers: {tally.errors or 'nothing'}")
 
 
@@ -273,34 +287,37 @@ async def rise(stack: ReplicaStack, args, personas, simulate) -> list[dict]:
 
 
 async def disturb(stack: ReplicaStack, args, personas, simulate) -> None:
-    """Steady users; half-way one replica is killed (-9) or PostgreSQL / Redis restarted."""
+    """Steady users; one disturbance after another (``--mode kill,restart-postgres``), each in the middle of its
+    own ``--seconds`` window: one replica killed (-9) and started again, or PostgreSQL / Redis restarted."""
 
     async def schedule(add_users, tally: Tally) -> None:
         add_users(args.users)
         await asyncio.sleep(args.warmup)
-        since, before = time.monotonic(), snapshot(stack)
-        await asyncio.sleep(args.seconds / 2)
-        hit = time.monotonic()
-        if args.mode == "kill":
-            stack.kill_replica(0)
-            print(f"  {time.strftime('%H:%M:%S')} rasa-1 killed with SIGKILL; started again at once "
-                  "(as the supervisor does)", flush=True)
-            stack.start_replica(0, wait=False)
-        else:
-            print(f"  {time.strftime('%H:%M:%S')} {args.mode}", flush=True)
-            subprocess.run(RESTART[args.mode], shell=True, check=False, capture_output=True)
-            print(f"  {time.strftime('%H:%M:%S')} {args.mode} command returned after "
-                  f"{time.monotonic() - hit:.1f} s", flush=True)
-        await asyncio.sleep(args.seconds / 2)
-        after = snapshot(stack)
-        until = time.monotonic()
-        report_window("before", tally, since, hit, before, after, args.users)
-        report_window("after", tally, hit, until, before, after, args.users)
-        slow = [(sent - hit, seconds) for sent, seconds in tally.latencies if sent >= hit and seconds > 1.0]
-        errors_after = [(at - hit, kind) for at, kind in tally.error_times if at >= hit]
-        last_problem = max([t for t, _ in errors_after] + [t + s for t, s in slow], default=0.0)
-        print(f"  after the disturbance: {len(errors_after)} error answers, {len(slow)} answers over 1 s "
-              f"(slowest {max([s for _, s in slow], default=0):.1f} s); last problem {last_problem:.1f} s after it")
+        for disturbance in args.mode.split(","):
+            since, before = time.monotonic(), snapshot(stack)
+            await asyncio.sleep(args.seconds / 2)
+            hit, middle = time.monotonic(), snapshot(stack)
+            if disturbance == "kill":
+                stack.kill_replica(0)
+                print(f"  {time.strftime('%H:%M:%S')} rasa-1 killed with SIGKILL; started again at once "
+                      "(as the supervisor does)", flush=True)
+                stack.start_replica(0, wait=False)
+            else:
+                print(f"  {time.strftime('%H:%M:%S')} {disturbance}", flush=True)
+                subprocess.run(RESTART[disturbance], shell=True, check=False, capture_output=True)
+                print(f"  {time.strftime('%H:%M:%S')} {disturbance}: the command returned after "
+                      f"{time.monotonic() - hit:.1f} s", flush=True)
+            await asyncio.sleep(args.seconds / 2)
+            after, until = snapshot(stack), time.monotonic()
+            report_window(f"before {disturbance}", tally, since, hit, before, middle, args.users)
+            report_window(f"after {disturbance}", tally, hit, until, middle, after, args.users)
+            slow = [(sent - hit, seconds) for sent, seconds in tally.latencies if hit <= sent < until and seconds > 1.0]
+            errors = [(at - hit, kind) for at, kind in tally.error_times if hit <= at < until]
+            kinds = sorted({kind for _, kind in errors})
+            last_problem = max([t for t, _ in errors] + [t + s for t, s in slow], default=0.0)
+            print(f"  after {disturbance}: {len(errors)} error answers {kinds or ''}, {len(slow)} answers over 1 s "
+                  f"(slowest {max([s for _, s in slow], default=0):.1f} s); the last problem "
+                  f"{last_problem:.1f} s after it", flush=True)
 
     tally = await run_users(stack, args, schedule, personas, simulate)
     print_outcome(tally, stack.handoff_counts())
@@ -310,7 +327,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", default=None,
                         help="comma-separated: one run per count, baseline first (default 1,2 for rise, else 2)")
-    parser.add_argument("--mode", choices=["rise", "kill", *RESTART], default="rise")
+    parser.add_argument("--mode", default="rise", help="rise, or disturbances one after another, comma-separated: "
+                                                       f"kill, {', '.join(RESTART)}")
     parser.add_argument("--levels", default="4,8,16,32,64", help="rise: concurrent users per step")
     parser.add_argument("--users", type=int, default=8, help="kill/restart: concurrent users")
     parser.add_argument("--seconds", type=float, default=60, help="measured seconds per step (rise) or in all")
@@ -321,6 +339,8 @@ def main() -> int:
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR, help="simulate.py and the personas")
     args = parser.parse_args()
     args.levels = [int(level) for level in args.levels.split(",")]
+    if args.mode != "rise" and not set(args.mode.split(",")) <= {"kill", *RESTART}:
+        parser.error(f"--mode: rise, or some of kill, {', '.join(RESTART)}")
     args.replicas = args.replicas or ("1,2" if args.mode == "rise" else "2")
     sys.path.insert(0, str(args.eval_dir))
     import simulate  # the shared evaluation's reply logic
