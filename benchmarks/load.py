@@ -34,6 +34,7 @@ from pathlib import Path
 import aiohttp
 import yaml
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -236,12 +237,16 @@ async def run_users(stack: ReplicaStack, args: argparse.Namespace, schedule, per
     """``schedule(add_users, tally)`` decides when users join; then new conversations stop and running ones
     finish (``--drain`` seconds at most)."""
     tally = Tally()
-    engine = create_engine(stack.database_url, future=True, pool_size=4)
+    # pre-ping: the check survives a PostgreSQL restart (a failed check counts as "not yet")
+    engine = create_engine(stack.database_url, future=True, pool_size=4, pool_pre_ping=True)
 
     def handoffs(conversation: str) -> int:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM handoffs WHERE conversation_id = :c"),
-                                      {"c": conversation}).scalar_one()
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text("SELECT count(*) FROM handoffs WHERE conversation_id = :c"),
+                                          {"c": conversation}).scalar_one()
+        except OperationalError:
+            return 0
 
     stop, tasks = asyncio.Event(), []
 
