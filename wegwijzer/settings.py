@@ -86,6 +86,58 @@ def rasa_url(env: Mapping[str, str] | None = None) -> str:
     return url.rstrip("/")
 
 
+def rasa_urls(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """``RASA_URLS``: the Rasa replicas, comma-separated (``http://rasa-1:5005,http://rasa-2:5005``); unset, the one
+    server of ``rasa_url``. Each conversation goes to one replica (see ``wegwijzer.rasa.client``)."""
+    values = environ(env)
+    urls = tuple(url.strip().rstrip("/") for url in values.get("RASA_URLS", "").split(",") if url.strip())
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(f"RASA_URLS: {url!r} is not an address like http://127.0.0.1:5005")
+    if len(set(urls)) != len(urls):
+        raise ValueError("RASA_URLS names a replica twice")
+    return urls or (rasa_url(values),)
+
+
+MAX_RASA_REPLICAS = 16
+SHARED_STORE_SCHEMES = ("postgresql", "postgres", "mysql", "mssql", "oracle")  # a SQL server, not a file
+
+
+@dataclass(frozen=True)
+class RasaReplicaSettings:
+    """The Rasa servers ``scripts/start`` runs: ``RASA_REPLICAS`` (default 1) on consecutive ports from ``RASA_PORT``
+    (5005). Several replicas must share conversations and locks, so they need ``TRACKER_DATABASE_URL`` (a SQL
+    server, e.g. PostgreSQL) and ``LOCK_STORE_URL`` (Redis)."""
+
+    count: int = 1
+    first_port: int = DEFAULT_RASA_PORT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "RasaReplicaSettings":
+        values = environ(env)
+        raw = (values.get("RASA_REPLICAS") or "1").strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_RASA_REPLICAS:
+            raise ValueError(f"RASA_REPLICAS: {raw!r} is not a number from 1 to {MAX_RASA_REPLICAS}")
+        count = int(raw)
+        if count > 1:
+            missing = []
+            tracker = values.get("TRACKER_DATABASE_URL", "")
+            if urlsplit(tracker).scheme.split("+")[0] not in SHARED_STORE_SCHEMES:
+                missing.append("TRACKER_DATABASE_URL=postgresql://user:pass@host:5432/db (the conversations, shared; "
+                               "a SQLite file cannot be shared)")
+            if urlsplit(values.get("LOCK_STORE_URL", "")).scheme not in ("redis", "rediss"):
+                missing.append("LOCK_STORE_URL=redis://host:6379/0 (the conversation locks, shared)")
+            if missing:
+                raise ValueError(f"RASA_REPLICAS={count} needs every replica to share conversations and locks; set\n  "
+                                 + "\n  ".join(missing))
+        return cls(count=count, first_port=int(values.get("RASA_PORT") or DEFAULT_RASA_PORT))
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.first_port + number for number in range(self.count)]
+
+
 # -- Web server (wegwijzer web) -----------------------------------------------------------------------
 
 DEFAULT_WEB_PORT = 8000
@@ -94,10 +146,11 @@ MAX_MESSAGE_CHARS = 2000  # one chat message, in the widget and in Telegram
 
 @dataclass(frozen=True)
 class WebSettings:
-    """The website server: ``WEB_PORT``, ``WEB_HOST``, ``RASA_URL``/``RASA_PORT``, ``WIDGET_ALLOWED_ORIGINS``,
+    """The website server: ``WEB_PORT``, ``WEB_HOST``, ``RASA_URLS`` or ``RASA_URL``/``RASA_PORT``, ``WIDGET_ALLOWED_ORIGINS``,
     ``WEB_TRUST_PROXY``; the other fields are fixed limits."""
 
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_urls: tuple[str, ...] = ()  # several replicas (RASA_URLS); empty: rasa_url alone
     port: int = DEFAULT_WEB_PORT
     host: str = "127.0.0.1"
     allowed_origins: tuple[str, ...] = ()
@@ -111,13 +164,20 @@ class WebSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "WebSettings":
         values = environ(env)
+        replicas = rasa_urls(values)
         return cls(
-            rasa_url=rasa_url(values),
+            rasa_url=replicas[0],
+            rasa_urls=replicas if len(replicas) > 1 else (),
             port=int(values.get("WEB_PORT") or DEFAULT_WEB_PORT),
             host=values.get("WEB_HOST") or "127.0.0.1",
             allowed_origins=parse_origins(values.get("WIDGET_ALLOWED_ORIGINS", "")),
             trust_proxy=parse_flag("WEB_TRUST_PROXY", values.get("WEB_TRUST_PROXY", "")),
         )
+
+    @property
+    def replicas(self) -> tuple[str, ...]:
+        """Every Rasa replica the client may use, in order."""
+        return self.rasa_urls or (self.rasa_url,)
 
 
 def parse_origins(value: str) -> tuple[str, ...]:
@@ -144,12 +204,13 @@ def telegram_api_url(env: Mapping[str, str] | None = None) -> str:
 @dataclass(frozen=True)
 class TelegramSettings:
     """The Telegram bridge: ``TELEGRAM_BOT_TOKEN`` (none: Telegram off), ``TELEGRAM_API_BASE_URL``,
-    ``RASA_URL``/``RASA_PORT``, ``TELEGRAM_WEBHOOK_URL`` (none: long polling), ``TELEGRAM_WEBHOOK_SECRET``,
+    ``RASA_URLS`` or ``RASA_URL``/``RASA_PORT``, ``TELEGRAM_WEBHOOK_URL`` (none: long polling), ``TELEGRAM_WEBHOOK_SECRET``,
     ``TELEGRAM_WEBHOOK_LISTEN`` and ``TELEGRAM_WEBHOOK_PORT``; the other fields are fixed limits."""
 
     token: str | None = field(default=None, repr=False)  # never printed
     api_base_url: str = TELEGRAM_API
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_urls: tuple[str, ...] = ()  # several replicas (RASA_URLS); empty: rasa_url alone
     webhook_url: str | None = None  # set: webhook mode; unset: long polling
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"
@@ -173,15 +234,22 @@ class TelegramSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "TelegramSettings":
         values = environ(env)
+        replicas = rasa_urls(values)
         return cls(
             token=values.get("TELEGRAM_BOT_TOKEN") or None,
             api_base_url=telegram_api_url(values),
-            rasa_url=rasa_url(values),
+            rasa_url=replicas[0],
+            rasa_urls=replicas if len(replicas) > 1 else (),
             webhook_url=values.get("TELEGRAM_WEBHOOK_URL") or None,
             webhook_secret=values.get("TELEGRAM_WEBHOOK_SECRET") or None,
             webhook_listen=values.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=int(values.get("TELEGRAM_WEBHOOK_PORT") or 8443),
         )
+
+    @property
+    def replicas(self) -> tuple[str, ...]:
+        """Every Rasa replica the client may use, in order."""
+        return self.rasa_urls or (self.rasa_url,)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.servers import free_port
 
 VENV_BIN = Path(sys.executable).parent
@@ -73,3 +75,40 @@ def test_a_dying_process_is_restarted_with_backoff_the_others_keep_running_and_c
     finally:
         if supervisor.poll() is None:
             supervisor.kill()
+
+
+def test_rasa_replicas_are_supervised_on_consecutive_ports_and_need_shared_stores():
+    base = {k: v for k, v in os.environ.items() if k not in ("RASA_REPLICAS", "TRACKER_DATABASE_URL", "LOCK_STORE_URL")}
+    run = lambda env, *args: subprocess.run([VENV_BIN / "wegwijzer", "rasa-replicas", *args], env={**base, **env},
+                                            capture_output=True, text=True)
+    single = run({"RASA_PORT": "5005"}, "--endpoints", "var/endpoints.yml")
+    assert single.returncode == 0 and single.stdout.splitlines() == [
+        "rasa http://127.0.0.1:5005/ rasa run --model models --endpoints var/endpoints.yml --credentials "
+        "credentials.yml --port 5005 --interface 127.0.0.1"], "one replica: the embedded default is unchanged"
+
+    refused = run({"RASA_REPLICAS": "2"})
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "TRACKER_DATABASE_URL=postgresql://" in refused.stderr and "LOCK_STORE_URL=redis://" in refused.stderr
+
+    shared = {"RASA_REPLICAS": "2", "RASA_PORT": "7000", "TRACKER_DATABASE_URL": "postgresql://u@db/rasa",
+              "LOCK_STORE_URL": "redis://redis:6379/0"}
+    specs = run(shared).stdout.splitlines()
+    assert [spec.split()[:2] for spec in specs] == [["rasa-1", "http://127.0.0.1:7000/"], ["rasa-2", "http://127.0.0.1:7001/"]]
+    assert [spec.split()[-3] for spec in specs] == ["7000", "7001"]
+    assert run(shared, "--urls").stdout.strip() == "http://127.0.0.1:7000,http://127.0.0.1:7001"
+
+
+def test_scripts_start_refuses_several_replicas_without_shared_stores_before_any_work(tmp_path):
+    """Runs the real script up to its check; skipped when the venv is not current (the script would install)."""
+    root = Path(__file__).resolve().parents[2]
+    wanted = subprocess.run("cat pyproject.toml constraints.txt requirements/encoder.txt | sha256sum", shell=True,
+                            cwd=root, capture_output=True, text=True).stdout.split()[0]
+    stamp = VENV_BIN.parent / ".wegwijzer-installed"
+    if not stamp.exists() or stamp.read_text().strip() != wanted:
+        pytest.skip("the virtual environment is not current: scripts/start would install packages")
+    env = {k: v for k, v in os.environ.items() if k not in ("TRACKER_DATABASE_URL", "LOCK_STORE_URL")}
+    env.update(RASA_REPLICAS="2", WEGWIJZER_VENV=str(VENV_BIN.parent))
+    result = subprocess.run([root / "scripts" / "start"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "RASA_REPLICAS=2 needs every replica to share conversations and locks" in result.stderr
+    assert "training" not in result.stdout, "refused before any work"

@@ -7,7 +7,8 @@
     wegwijzer handoffs list [--json]|show ID|reassign ID --adviser KEY  (handoffs.py)
     wegwijzer outbox [list|work|retry]                                  (outbox.py)
     wegwijzer privacy purge|erase                                       (privacy.py)
-    wegwijzer actions | supervise     (the action server, the process supervisor: servers.py)
+    wegwijzer actions | supervise | rasa-replicas   (the action server, the process supervisor, the Rasa
+                                                     servers scripts/start runs: servers.py)
     wegwijzer telegram | web          (the chat channels: channels.py)
 """
 from __future__ import annotations

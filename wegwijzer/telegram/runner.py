@@ -27,7 +27,7 @@ class StartupFailed(Exception):
 
 async def serve(settings: TelegramSettings, stop: asyncio.Event) -> None:
     """Run the bridge until ``stop`` is set."""
-    rasa = RasaClient(settings.rasa_url, "telegram", timeout=settings.rasa_timeout)
+    rasa = RasaClient(settings.replicas, "telegram", timeout=settings.rasa_timeout)
     bridge = Bridge(settings, rasa)
     application = bridge.build_application()
     webhook = None

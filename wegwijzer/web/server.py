@@ -221,7 +221,7 @@ def create_app(settings: WebSettings | None = None) -> web.Application:
     app[CLIENT_LIMIT] = RateLimiter(settings.client_rate, settings.rate_window)
 
     async def rasa_client(app: web.Application) -> AsyncIterator[None]:
-        app[RASA] = RasaClient(settings.rasa_url, CHANNEL, timeout=settings.rasa_timeout)
+        app[RASA] = RasaClient(settings.replicas, CHANNEL, timeout=settings.rasa_timeout)
         yield
         await app[RASA].aclose()
 
