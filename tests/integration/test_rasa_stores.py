@@ -6,6 +6,7 @@ import sqlite3
 import uuid
 
 import pytest
+from sqlalchemy import create_engine, text
 from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
@@ -56,6 +57,27 @@ def test_conversations_are_kept_in_postgresql_when_configured():
     config = endpoints({"TRACKER_DATABASE_URL": POSTGRES_URL}, "http://x/webhook", PROJECT_ROOT)["tracker_store"]
     assert config["dialect"] == "postgresql"
     assert _roundtrip(config).get_slot("place") == "Goor"
+
+
+@pytest.mark.postgres
+def test_a_conversation_survives_a_dropped_database_connection():
+    """After PostgreSQL restarts, the pooled connections are dead: the store must not answer as if the
+    conversation were new (what Rasa's own SQL store did in the load test of issue 14)."""
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"wegwijzer-test-{uuid.uuid4().hex[:8]}"
+    config = {**endpoints({"TRACKER_DATABASE_URL": POSTGRES_URL}, "http://x/webhook", PROJECT_ROOT)["tracker_store"],
+              "query": {"application_name": name}}
+    store = TrackerStore.create(EndpointConfig.from_dict(config), DOMAIN)
+    sender = f"store-test-{uuid.uuid4().hex[:8]}"
+    tracker = DialogueStateTracker.from_events(sender, [UserUttered("hallo"), SlotSet("place", "Goor")], DOMAIN.slots)
+    asyncio.run(store.save(tracker))
+    admin = create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as connection:  # what a restart does to every open connection of the store
+        killed = connection.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                         "WHERE application_name = :name"), {"name": name}).scalar()
+    admin.dispose()
+    assert killed >= 1, "the store keeps a pooled connection"
+    assert asyncio.run(store.retrieve(sender)).get_slot("place") == "Goor"
 
 
 @pytest.mark.redis

@@ -95,12 +95,13 @@ def test_the_summary_fits_on_one_screen_and_says_who_where_what():
 
 def test_endpoints_default_to_sqlite_and_memory_and_switch_to_postgres_and_redis(tmp_path):
     default = endpoints({}, "http://127.0.0.1:5055/webhook", tmp_path / "tracker.db")
-    assert default["tracker_store"] == {"type": "wegwijzer.rasa.sqlite_tracker_store.SQLiteTrackerStore",
+    assert default["tracker_store"] == {"type": "wegwijzer.rasa.sql_tracker_store.CheckedSQLTrackerStore",
                                         "dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
     assert default["lock_store"] == {"type": "in_memory"}
     production = endpoints({"TRACKER_DATABASE_URL": "postgresql://rasa:geheim@db:5432/tracker",
                             "LOCK_STORE_URL": "redis://cache:6380/2"}, "http://actions:5055/webhook", Path("x"))
-    assert production["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "db": "tracker", "url": "db",
+    assert production["tracker_store"] == {"type": "wegwijzer.rasa.sql_tracker_store.CheckedSQLTrackerStore",
+                                           "dialect": "postgresql", "db": "tracker", "url": "db",
                                            "port": 5432, "username": "rasa", "password": "geheim"}
     assert production["lock_store"] == {"type": "redis", "url": "cache", "port": 6380, "db": 2, "key_prefix": "wegwijzer"}
 

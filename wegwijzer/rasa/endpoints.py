@@ -21,14 +21,15 @@ from sqlalchemy.engine import make_url
 from wegwijzer.settings import actions_token
 
 
-EMBEDDED_TRACKER_STORE = "wegwijzer.rasa.sqlite_tracker_store.SQLiteTrackerStore"
+SQL_TRACKER_STORE = "wegwijzer.rasa.sql_tracker_store.CheckedSQLTrackerStore"  # Rasa's SQL store, two changes
 
 
 def tracker_store(url: str | None, sqlite_file: Path) -> dict[str, Any]:
     if not url:  # the embedded file, in WAL mode (``use_write_ahead_log``)
-        return {"type": EMBEDDED_TRACKER_STORE, "dialect": "sqlite", "db": str(sqlite_file)}
+        return {"type": SQL_TRACKER_STORE, "dialect": "sqlite", "db": str(sqlite_file)}
     parsed = make_url(url)
-    store: dict[str, Any] = {"type": "SQL", "dialect": parsed.drivername.split("+")[0], "db": parsed.database}
+    store: dict[str, Any] = {"type": SQL_TRACKER_STORE, "dialect": parsed.drivername.split("+")[0],
+                             "db": parsed.database}
     if parsed.drivername.startswith("sqlite"):
         return store
     store.update({k: v for k, v in {"url": parsed.host, "port": parsed.port, "username": parsed.username,
