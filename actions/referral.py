@@ -21,6 +21,7 @@ from wegwijzer.referral.conversation import (
     facts_from_slots, programs_text, public_contact,
 )
 from wegwijzer.referral.routing import OUTSIDE_PROVINCE, REFERRED
+from wegwijzer.referral.wording import working_days
 from wegwijzer.storage.engine import get_engine
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ class ActionRefer(Action):
         if organisation.key != tracker.get_slot("announced_organisation"):  # else told during the intake already
             dispatcher.utter_message(response="utter_referral", organisation=organisation.name, reason=referral.reason)
         if referral.programs:
-            dispatcher.utter_message(response="utter_programs", programs=programs_text(referral, lang))
+            dispatcher.utter_message(response="utter_programs" if len(referral.programs) > 1 else "utter_program",
+                                     programs=programs_text(referral, lang))
         dispatcher.utter_message(response="utter_ask_want_contact", organisation=organisation.name)
         return forget + [SlotSet("referral_status", "referred"), SlotSet("referral", kept.as_slot()),
                          SlotSet("organisation_name", kept.organisation_name),
@@ -128,7 +130,7 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_backend_error")
             return [SlotSet("consent", None)]
         dispatcher.utter_message(response="utter_handoff_done", name=contact.name, organisation=request.organisation.name,
-                                 adviser=request.adviser.name, days=request.organisation.response_days,
+                                 adviser=request.adviser.name, days=working_days(request.organisation.response_days, lang),
                                  channel=contact_channel(contact.email, contact.phone, lang))
         dispatcher.utter_message(response="utter_anything_else")
         return [SlotSet("consent", None)]

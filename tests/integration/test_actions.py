@@ -314,7 +314,7 @@ def test_the_referral_names_the_organisation_the_reason_and_programs():
         "novel-t", "novel-t-a", "Goor", "Hof van Twente", "twente")
     assert kept["programs"] == [["MIT haalbaarheid", 'U noemde "prototype" en "nieuw product". '
                                                      "Voor bedrijven tot 249 medewerkers."]]
-    programs = next(m for m in messages if m.get("response") == "utter_programs")["programs"]
+    programs = next(m for m in messages if m.get("response") == "utter_program")["programs"]  # one: singular
     assert programs.endswith('\n  U noemde "prototype" en "nieuw product". Voor bedrijven tot 249 medewerkers.')
     assert all(slots[name] is None for name in ("consent", "contact_name", "contact_email")), "a new referral, a new consent"
     assert responses(messages)[0] == "utter_referral" and messages[0]["organisation"] == "Novel-T"
@@ -361,7 +361,7 @@ def test_handoff_with_consent_is_stored_with_everything_the_adviser_needs():
     slots = referred(INTAKE)
     events, messages = hand_off({**slots, **CONTACT}, sender="conv-42")
     assert responses(messages) == ["utter_handoff_done", "utter_anything_else"]
-    assert messages[0]["days"] == 2 and "ruben@k.example" in messages[0]["channel"]
+    assert messages[0]["days"] == "2 werkdagen" and "ruben@k.example" in messages[0]["channel"]
     assert slots_of(events) == {"consent": None}, "consent is given once"
     (row,) = stored_handoffs()
     assert (row.conversation_id, row.organisation_name, row.municipality, row.need) == ("conv-42", "Novel-T", "Hof van Twente", "kennis")
