@@ -13,6 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.common import catalog, intent_of
+from wegwijzer.rasa.side_paths import INTAKE, interruptions
 from wegwijzer.referral.conversation import cleared_referral
 from wegwijzer.referral.understanding import EMPLOYEES, NEED, PLACE, SECTOR, understand
 
@@ -32,7 +33,9 @@ def fact_events(tracker: Tracker) -> list[dict[str, Any]]:
     if tracker.active_loop_name == "contact_form" or (intent != "correct" and requested in FREE_TEXT_SLOTS):
         return []
     text = tracker.latest_message.get("text") or ""
-    understood = understand(catalog(), text, tracker.latest_message.get("entities") or [], expecting=requested)
+    # "privacy" or "wat is Novel-T?" while the place is asked is a side question, not a town: read it as a side remark
+    expecting = None if intent in interruptions(INTAKE) else requested
+    understood = understand(catalog(), text, tracker.latest_message.get("entities") or [], expecting=expecting)
     events = []
     for slot in FACT_SLOTS:
         value = getattr(understood, slot)

@@ -214,6 +214,19 @@ def test_a_side_question_that_fills_nothing_is_left_to_rasa_to_reject():
     assert events == [] and messages == []
 
 
+@pytest.mark.parametrize("text, intent", [("privacy", "ask_privacy"), ("wat doen jullie met mijn gegevens?", "ask_privacy"),
+                                          ("help", "help"), ("wat is Novel-T?", "ask_about")])
+def test_a_side_question_while_the_place_is_asked_is_no_place_and_left_to_rasa(text, intent):
+    t = tracker(slots={"need": "kennis"}, text=text, intent=intent, requested="place", active_loop="intake_form")
+    assert run(ValidateIntakeForm(), t) == ([], []), "the side path answers it; the place is asked again after it"
+
+
+def test_a_place_with_support_in_a_side_question_is_still_read():
+    t = tracker(slots={"need": "kennis"}, text="wat doet Novel-T voor bedrijven in Enschede?", intent="ask_about",
+                requested="place", active_loop="intake_form")
+    assert slots_of(fact_events(t))["place"].lower() == "enschede"
+
+
 @pytest.mark.parametrize("active_loop, latest_action", [(None, "action_listen"),  # the form starts
                                                         ("intake_form", "action_explain")])  # back after a side path
 def test_the_question_is_asked_when_the_form_starts_or_comes_back(active_loop, latest_action):
