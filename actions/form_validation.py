@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import intent_of, safely
 from actions.extract import fact_events
 from actions.questions import QUESTIONS
+from actions.statistics import noted_step
 from wegwijzer.rasa.side_paths import interruptions
 
 REQUESTED_SLOT = "requested_slot"
@@ -79,6 +80,7 @@ class AskingFormValidation(FormValidationAction, ABC):
         events = [e for e in events if not (e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT)]
         if next_slot in QUESTIONS:
             events += QUESTIONS[next_slot].ask(dispatcher, tracker, domain)
+        events += await noted_step(tracker, next_slot)  # anonymous: where a conversation that goes quiet stopped
         return events + [SlotSet(REQUESTED_SLOT, next_slot)]
 
     def rasa_rejects(self, tracker: Tracker, extracted: bool, events: list[dict[str, Any]]) -> bool:

@@ -36,7 +36,7 @@ class SidePath:
 SIDE_PATHS = (
     SidePath("ask_about", ("action_explain",)),
     SidePath("bot_challenge", ("utter_iamabot",)),
-    SidePath("out_of_scope", ("utter_out_of_scope",)),
+    SidePath("out_of_scope", ("action_out_of_scope",)),
     SidePath("ask_privacy", ("utter_privacy",)),
     SidePath("help", ("utter_help",)),
     SidePath("human", ("action_human_contact",)),
@@ -51,7 +51,7 @@ SIDE_PATHS = (
 # A greeting inside a form is no answer, but no miss either.
 NOT_A_MISS = frozenset({"greet"})
 STARTS_THE_INTAKE = ("greet", "inform", "request_help", "correct", "affirm", "deny", "give_contact", "start_over")
-FALLBACK = ("nlu_fallback", ("utter_default",))
+FALLBACK = ("nlu_fallback", ("action_not_understood",))
 
 
 def interruptions(form: str) -> frozenset[str]:

@@ -1,0 +1,153 @@
+"""Glue for the province's anonymous statistics (``wegwijzer.reporting.records``).
+
+Counting must never stand in the entrepreneur's way: when the database fails, the conversation goes on and
+only the count is lost (logged by error class, without personal data).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import KNOWN_CHANNELS, catalog, channel_of, in_database, intent_of, language, safely
+from actions.fallback import fallback_response
+from wegwijzer.reporting import records
+from wegwijzer.referral.conversation import Button, inform_payload
+from wegwijzer.referral.themes import NO_THEME, theme_finder
+from wegwijzer.storage.engine import get_engine
+from wegwijzer.texts import in_language
+
+logger = logging.getLogger(__name__)
+CONVERSATION_RECORD = "conversation_record"
+INTAKE_RECORD = "intake_record"
+
+
+async def _counted(work: Callable[[], Any]) -> Any:
+    try:
+        return await in_database(work)
+    except Exception as exc:  # noqa: BLE001 - a lost count must not end the conversation
+        logger.error("anonymous statistics not written: %s", type(exc).__name__)
+        return None
+
+
+async def conversation_record(tracker: Tracker) -> int | None:
+    """This conversation's record; made now for a conversation that began before statistics were kept."""
+    record = tracker.get_slot(CONVERSATION_RECORD)
+    if record is not None:
+        return int(record)
+    return await _counted(lambda: records.start_conversation(get_engine(), channel=channel_of(tracker),
+                                                             language=language(tracker)))
+
+
+def _intake_record(tracker: Tracker) -> int | None:
+    record = tracker.get_slot(INTAKE_RECORD)
+    return int(record) if record is not None else None
+
+
+async def noted_step(tracker: Tracker, step: str | None) -> list[dict[str, Any]]:
+    """Note the question a form is about to ask, when it is a new one (for "where do people stop")."""
+    if step is None or step == tracker.get_slot("requested_slot"):
+        return []
+    record = await conversation_record(tracker)
+    if record is None:
+        return []
+    intake = _intake_record(tracker)
+    await _counted(lambda: records.note_step(get_engine(), record, step, intake))
+    return [SlotSet(CONVERSATION_RECORD, record)]
+
+
+async def noted_referral(tracker: Tracker, intake: int | None) -> list[dict[str, Any]]:
+    """The intake finished: remember its record, for contact wanted, consent and satisfaction."""
+    record = await conversation_record(tracker)
+    if record is not None:
+        await _counted(lambda: records.note_finished(get_engine(), record))
+    return [SlotSet(CONVERSATION_RECORD, record), SlotSet(INTAKE_RECORD, intake)]
+
+
+async def noted_consent(tracker: Tracker) -> None:
+    intake = _intake_record(tracker)
+    if intake is not None:
+        await _counted(lambda: records.note_consent(get_engine(), intake))
+
+
+async def noted_unanswered(tracker: Tracker) -> list[dict[str, Any]]:
+    record = await conversation_record(tracker)
+    if record is None:
+        return []
+    await _counted(lambda: records.note_unanswered(get_engine(), record))
+    return [SlotSet(CONVERSATION_RECORD, record)]
+
+
+class ActionSessionStart(Action):
+    """Rasa's session start (no slots carried over, as ``session_config`` says) plus one anonymous record."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        named = (tracker.get_slot("session_started_metadata") or {}).get("channel")
+        channel = named if named in KNOWN_CHANNELS else tracker.get_latest_input_channel() or "unknown"
+        record = await _counted(lambda: records.start_conversation(get_engine(), channel=channel, language=None))
+        return [SessionStarted(), SlotSet(CONVERSATION_RECORD, record), ActionExecuted("action_listen")]
+
+
+class ActionOutOfScope(Action):
+    """A question outside the five needs: where help is for its theme (``themes.yml``), the closest need as a
+    button when one fits, and one anonymous line for the province's list of unmet needs."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        lang = language(tracker)
+        theme = theme_finder().find(tracker.latest_message.get("text") or "")
+        await _counted(lambda: records.record_unmet(
+            get_engine(), theme.key if theme else NO_THEME, region=tracker.get_slot("region"),
+            municipality=tracker.get_slot("municipality"), sector=tracker.get_slot("sector"),
+            employees=tracker.get_slot("employees"), channel=channel_of(tracker), language=lang))
+        if theme is None:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return await noted_unanswered(tracker)
+        closest = next((n for n in catalog().data.needs if n.key == theme.closest_need), None)
+        if closest and not tracker.active_loop:  # in a form the question comes again; no second question here
+            label = in_language(lang, closest.label, closest.label_en)
+            dispatcher.utter_message(response="utter_other_theme_closest", theme=theme.label_in(lang),
+                                     pointer=theme.pointer_in(lang), need=label,
+                                     buttons=[Button(label, inform_payload("need", closest.key)).as_dict()])
+        else:
+            dispatcher.utter_message(response="utter_other_theme", theme=theme.label_in(lang),
+                                     pointer=theme.pointer_in(lang))
+        return []
+
+
+class ActionNotUnderstood(Action):
+    """"Dat begreep ik niet", never twice in a row (then with buttons and a person), counted as unanswered."""
+
+    def name(self) -> str:
+        return "action_not_understood"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response=fallback_response(tracker.events))
+        return await noted_unanswered(tracker)
+
+
+class ActionNoteHelped(Action):
+    """The answer to "Heeft dit gesprek u geholpen?", stored with the intake's anonymous record; then goodbye."""
+
+    def name(self) -> str:
+        return "action_note_helped"
+
+    @safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        intake = _intake_record(tracker)
+        answer = {"affirm": "ja", "deny": "nee"}.get(intent_of(tracker) or "")
+        if intake is not None and answer:
+            await _counted(lambda: records.note_satisfaction(get_engine(), intake, answer))
+        dispatcher.utter_message(response="utter_thanks_for_rating")
+        return []
