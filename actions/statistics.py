@@ -70,8 +70,9 @@ async def noted_referral(tracker: Tracker, intake: int | None) -> list[dict[str,
 
 async def noted_consent(tracker: Tracker) -> None:
     intake = _intake_record(tracker)
+    record = tracker.get_slot(CONVERSATION_RECORD)
     if intake is not None:
-        await _counted(lambda: records.note_consent(get_engine(), intake))
+        await _counted(lambda: records.note_consent(get_engine(), intake, int(record) if record is not None else None))
 
 
 async def noted_unanswered(tracker: Tracker) -> list[dict[str, Any]]:

@@ -50,10 +50,14 @@ def note_unanswered(engine: Engine, conversation: int) -> None:
                         .values(unanswered=True))
 
 
-def note_consent(engine: Engine, intake: int) -> None:
+def note_consent(engine: Engine, intake: int, conversation: int | None) -> None:
+    """Consent given: the contact form is done, so the conversation stopped at no question."""
     with session_scope(engine) as session:
         session.execute(update(IntakeRecordRow).where(IntakeRecordRow.id == intake)
                         .values(contact_wanted=True, consent=True))
+        if conversation is not None:
+            session.execute(update(ConversationRecordRow).where(ConversationRecordRow.id == conversation)
+                            .values(last_step=None))
 
 
 def note_satisfaction(engine: Engine, intake: int, answer: str) -> None:
