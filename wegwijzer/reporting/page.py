@@ -19,6 +19,7 @@ h3 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
         break-inside: avoid; }
 @media (max-width: 50rem) { .pair { grid-template-columns: 1fr; } }
 .chart { width: 100%; height: auto; max-width: 40rem; }
+.chart text { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif !important; }
 figure { margin: 0; }
 figcaption { font-size: .95rem; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
@@ -105,7 +106,7 @@ def _closed_loop(figures: dict) -> str:
         f'<td class="n">{_number(o["median_hours_to_contacted"])}</td>'
         f'<td class="n">{_number(o["promised_working_days"])}</td>'
         f'<td class="n">{_number(o["contacted_in_time_percent"])}</td></tr>' for o in c["by_organisation"])
-    table = ('<table><caption>Per organisatie</caption><thead><tr><th scope="col">Organisatie</th>'
+    table = ('<table><caption>Snelheid en resultaat per organisatie</caption><thead><tr><th scope="col">Organisatie</th>'
              '<th scope="col" class="n">Doorgegeven</th><th scope="col" class="n">Aangenomen</th>'
              '<th scope="col" class="n">Contact gehad</th><th scope="col" class="n">Afgesloten</th>'
              '<th scope="col" class="n">Herinnering gestuurd</th>'
