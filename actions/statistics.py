@@ -56,7 +56,7 @@ async def noted_step(tracker: Tracker, step: str | None) -> list[dict[str, Any]]
     if record is None:
         return []
     intake = _intake_record(tracker)
-    await _counted(lambda: records.note_step(get_engine(), record, step, intake))
+    await _counted(lambda: records.note_step(get_engine(), record, step, intake, language(tracker)))
     return [SlotSet(CONVERSATION_RECORD, record)]
 
 

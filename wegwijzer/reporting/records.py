@@ -27,12 +27,13 @@ def start_conversation(engine: Engine, *, channel: str | None, language: str | N
         return row.id
 
 
-def note_step(engine: Engine, conversation: int, step: str, intake: int | None = None) -> None:
-    """The question asked last (where a conversation that goes quiet stopped); a contact-form question also
-    means that the entrepreneur of ``intake`` wanted to be contacted."""
+def note_step(engine: Engine, conversation: int, step: str, intake: int | None = None,
+              language: str | None = None) -> None:
+    """The question asked last (where a conversation that goes quiet stopped) and the conversation's language;
+    a contact-form question also means that the entrepreneur of ``intake`` wanted to be contacted."""
     with session_scope(engine) as session:
         session.execute(update(ConversationRecordRow).where(ConversationRecordRow.id == conversation)
-                        .values(last_step=step, unanswered=False))
+                        .values(last_step=step, unanswered=False, language=language))
         if step in CONTACT_STEPS and intake is not None:
             session.execute(update(IntakeRecordRow).where(IntakeRecordRow.id == intake).values(contact_wanted=True))
 
