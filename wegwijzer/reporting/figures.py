@@ -75,6 +75,11 @@ def breakdown(values: Iterable[str | None], label: Callable[[str], str], *, orde
     return rows
 
 
+def named(names: dict[str, str]) -> Callable[[str], str]:
+    """Label a stored key with its name (a key no longer in the data keeps itself); a missing fact is "Onbekend"."""
+    return lambda key: "Onbekend" if key == NO_VALUE else names.get(key, key)
+
+
 def _hours(start: datetime, end: datetime | None) -> float | None:
     return (end - start).total_seconds() / 3600 if end else None
 
@@ -142,7 +147,6 @@ def collect(engine: Engine, period: Period, now: datetime | None = None) -> dict
         promised = {o.key: o.response_days for o in session.execute(select(OrganisationRow)).scalars()}
     themes = {t.key: t.label for t in read_themes()}
     referred = [i for i in intakes if i.outcome == "referred"]
-    named = lambda names: (lambda key: names.get(key, key) if key != NO_VALUE else "Onbekend")  # noqa: E731
     figures: dict[str, Any] = {
         "period": period.as_dict(),
         "generated_at": now.replace(microsecond=0).isoformat() + "Z",
