@@ -9,11 +9,11 @@ import logging
 from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import KNOWN_CHANNELS, catalog, channel_of, in_database, intent_of, language, safely
+from actions.common import catalog, channel_of, in_database, intent_of, language, safely
 from actions.fallback import fallback_response
 from wegwijzer.reporting import records
 from wegwijzer.referral.conversation import Button, inform_payload
@@ -35,7 +35,11 @@ async def _counted(work: Callable[[], Any]) -> Any:
 
 
 async def conversation_record(tracker: Tracker) -> int | None:
-    """This conversation's record; made now for a conversation that began before statistics were kept."""
+    """This conversation's record, made by the first action that counts something (the intake's first question,
+    a question outside the five needs, a message not understood).
+
+    Not in ``action_session_start``: Rasa runs that before anything else, and a custom one would leave the user
+    without any answer while the action server is down."""
     record = tracker.get_slot(CONVERSATION_RECORD)
     if record is not None:
         return int(record)
@@ -83,19 +87,6 @@ async def noted_unanswered(tracker: Tracker) -> list[dict[str, Any]]:
     return [SlotSet(CONVERSATION_RECORD, record)]
 
 
-class ActionSessionStart(Action):
-    """Rasa's session start (no slots carried over, as ``session_config`` says) plus one anonymous record."""
-
-    def name(self) -> str:
-        return "action_session_start"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        named = (tracker.get_slot("session_started_metadata") or {}).get("channel")
-        channel = named if named in KNOWN_CHANNELS else tracker.get_latest_input_channel() or "unknown"
-        record = await _counted(lambda: records.start_conversation(get_engine(), channel=channel, language=None))
-        return [SessionStarted(), SlotSet(CONVERSATION_RECORD, record), ActionExecuted("action_listen")]
-
-
 class ActionOutOfScope(Action):
     """A question outside the five needs: where help is for its theme (``themes.yml``), the closest need as a
     button when one fits, and one anonymous line for the province's list of unmet needs."""
@@ -114,6 +105,8 @@ class ActionOutOfScope(Action):
         if theme is None:
             dispatcher.utter_message(response="utter_out_of_scope")
             return await noted_unanswered(tracker)
+        record = await conversation_record(tracker)  # a conversation that begins with this question counts too
+        events = [SlotSet(CONVERSATION_RECORD, record)] if record is not None else []
         closest = next((n for n in catalog().data.needs if n.key == theme.closest_need), None)
         if closest and not tracker.active_loop:  # in a form the question comes again; no second question here
             label = in_language(lang, closest.label, closest.label_en)
@@ -123,7 +116,7 @@ class ActionOutOfScope(Action):
         else:
             dispatcher.utter_message(response="utter_other_theme", theme=theme.label_in(lang),
                                      pointer=theme.pointer_in(lang))
-        return []
+        return events
 
 
 class ActionNotUnderstood(Action):
