@@ -58,7 +58,8 @@ class ActionRefer(Action):
         recorded = await in_database(lambda: refer_and_record(get_engine(), cat, facts, outside_place=outside_place,
                                                               channel=channel_of(tracker)))
         referral = recorded.referral
-        forget = slot_events(cleared_referral()) + await noted_referral(tracker, recorded.intake_record)
+        forget = slot_events(cleared_referral()) + await noted_referral(
+            tracker, recorded.intake_record, outside=referral.status == OUTSIDE_PROVINCE)
         if referral.status == OUTSIDE_PROVINCE:
             dispatcher.utter_message(response="utter_outside", reason=referral.reason)
             return forget + [SlotSet("referral_status", "outside")]

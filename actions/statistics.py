@@ -64,11 +64,11 @@ async def noted_step(tracker: Tracker, step: str | None) -> list[dict[str, Any]]
     return [SlotSet(CONVERSATION_RECORD, record)]
 
 
-async def noted_referral(tracker: Tracker, intake: int | None) -> list[dict[str, Any]]:
+async def noted_referral(tracker: Tracker, intake: int | None, *, outside: bool) -> list[dict[str, Any]]:
     """The intake finished: remember its record, for contact wanted, consent and satisfaction."""
     record = await conversation_record(tracker)
     if record is not None:
-        await _counted(lambda: records.note_finished(get_engine(), record))
+        await _counted(lambda: records.note_finished(get_engine(), record, outside=outside))
     return [SlotSet(CONVERSATION_RECORD, record), SlotSet(INTAKE_RECORD, intake)]
 
 

@@ -49,10 +49,15 @@ def test_records_add_up_and_the_period_is_in_dutch_days(tmp_path):
         session.add(early)
         session.flush()
         intake = early.id
+    records.note_finished(engine, conversation, outside=True)
+    records.note_finished(engine, conversation, outside=True)  # the place outside named again: still one
+    records.note_step(engine, conversation, "place")
+    records.note_unanswered(engine, conversation)
     records.note_consent(engine, intake, conversation)
     records.note_satisfaction(engine, intake, "ja")
     everything = collect(engine, Period())
     assert everything["funnel"]["conversations"] == 1 and everything["unmet"]["unanswered"] == 1
+    assert everything["funnel"]["intakes_finished"] == 1 and everything["unmet"]["outside_overijssel"] == 1
     assert everything["funnel"]["consent"] == 1 and everything["unmet"]["no_program"] == 1
     assert all(row["count"] == "<5" for row in everything["funnel"]["stopped_at"]), "consent: stopped nowhere"
     assert everything["satisfaction"]["answered"] == 1 and everything["satisfaction"]["helped_percent"] is None

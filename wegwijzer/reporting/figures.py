@@ -154,7 +154,7 @@ def collect(engine: Engine, period: Period, now: datetime | None = None) -> dict
         "empty": not (conversations or intakes or unmet or handoffs),
         "funnel": {
             "conversations": len(conversations),
-            "intakes_finished": len(intakes),
+            "intakes_finished": sum(bool(c.finished) for c in conversations),
             "referred": len(referred),
             "contact_wanted": sum(bool(i.contact_wanted) for i in referred),
             "consent": sum(bool(i.consent) for i in referred),
@@ -178,7 +178,7 @@ def collect(engine: Engine, period: Period, now: datetime | None = None) -> dict
             "other_themes": len(unmet),
             "by_theme": breakdown((u.theme for u in unmet), named({**themes, NO_THEME: "Past bij geen thema"})),
             "by_region": breakdown((u.region for u in unmet), named(regions)),
-            "outside_overijssel": sum(i.outcome == "outside" for i in intakes),
+            "outside_overijssel": sum(bool(c.outside) for c in conversations),
             "unanswered": sum(bool(c.unanswered) for c in conversations),
             "no_program": sum(i.program_count == 0 for i in referred),
             "no_program_by_need": breakdown((i.need for i in referred if i.program_count == 0), named(needs)),

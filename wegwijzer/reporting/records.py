@@ -38,10 +38,14 @@ def note_step(engine: Engine, conversation: int, step: str, intake: int | None =
             session.execute(update(IntakeRecordRow).where(IntakeRecordRow.id == intake).values(contact_wanted=True))
 
 
-def note_finished(engine: Engine, conversation: int) -> None:
+def note_finished(engine: Engine, conversation: int, *, outside: bool) -> None:
+    """An intake was finished; ``outside``: it ended outside Overijssel (counted once per conversation, however
+    often the entrepreneur names a place outside)."""
+    values = {"finished": True, "last_step": None, "unanswered": False}
+    if outside:
+        values["outside"] = True
     with session_scope(engine) as session:
-        session.execute(update(ConversationRecordRow).where(ConversationRecordRow.id == conversation)
-                        .values(finished=True, last_step=None, unanswered=False))
+        session.execute(update(ConversationRecordRow).where(ConversationRecordRow.id == conversation).values(**values))
 
 
 def note_unanswered(engine: Engine, conversation: int) -> None:

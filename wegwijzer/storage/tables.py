@@ -255,6 +255,7 @@ class ConversationRecordRow(Base):
     language = Column(String(5))
     last_step = Column(String(40))  # the last question asked: need, place, ..., contact_info, consent
     finished = Column(Boolean, nullable=False, default=False)  # an intake was finished (an intake record exists)
+    outside = Column(Boolean)  # an intake ended with a place outside Overijssel
     unanswered = Column(Boolean, nullable=False, default=False)  # the last answer was "that I cannot help with"
 
 
