@@ -21,19 +21,6 @@ def fallback_response(events: Iterable[Mapping[str, Any]]) -> str:
     return NOT_UNDERSTOOD_AGAIN if said == NOT_UNDERSTOOD else NOT_UNDERSTOOD
 
 
-class ActionNotUnderstood(Action):
-    """The rules' answer to a message the NLU could not place (``nlu_fallback``). Unlike the core fallback it keeps
-    the message: a rule predicted this answer, so the conversation goes on from here."""
-
-    def name(self) -> str:
-        return "action_not_understood"
-
-    @safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response=fallback_response(tracker.events))
-        return []
-
-
 class ActionDefaultFallback(Action):
     """Rasa's core fallback (no rule fits): like Rasa's own, it forgets the message it could not place."""
 

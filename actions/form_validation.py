@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import intent_of, safely
 from actions.extract import fact_events
 from actions.questions import QUESTIONS
+from actions.statistics import noted_step
 from wegwijzer.rasa.side_paths import interruptions
 
 REQUESTED_SLOT = "requested_slot"
@@ -80,6 +81,7 @@ class AskingFormValidation(FormValidationAction, ABC):
         if next_slot in QUESTIONS:
             events += self.before_asking(next_slot, dispatcher, tracker)
             events += QUESTIONS[next_slot].ask(dispatcher, tracker, domain)
+        events += await noted_step(tracker, next_slot)  # anonymous: where a conversation that goes quiet stopped
         return events + [SlotSet(REQUESTED_SLOT, next_slot)]
 
     def before_asking(self, next_slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:

@@ -14,7 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import catalog, channel_of, domain_text, in_database, language, safely
-from wegwijzer.handoffs.record import Contact, NotHandedOff, hand_off, refer
+from actions.statistics import noted_consent, noted_referral
+from wegwijzer.handoffs.record import Contact, NotHandedOff, hand_off, refer_and_record
 from wegwijzer.referral.contact import NO_COMPANY_NAME
 from wegwijzer.referral.conversation import (
     CONSENT_QUESTION, CONTACT_SLOTS, KeptReferral, answered_consent_question, cleared_referral, consent_question, contact_channel,
@@ -55,9 +56,11 @@ class ActionRefer(Action):
         facts = facts_from_slots({name: tracker.get_slot(name) for name in INTAKE_SLOTS}, lang)
         cat = catalog()
         outside_place = None if tracker.get_slot("place") else tracker.get_slot("outside_place")
-        referral = await in_database(lambda: refer(get_engine(), cat, facts, outside_place=outside_place,
-                                                   channel=channel_of(tracker)))
-        forget = slot_events(cleared_referral())
+        recorded = await in_database(lambda: refer_and_record(get_engine(), cat, facts, outside_place=outside_place,
+                                                              channel=channel_of(tracker)))
+        referral = recorded.referral
+        forget = slot_events(cleared_referral()) + await noted_referral(
+            tracker, recorded.intake_record, outside=referral.status == OUTSIDE_PROVINCE)
         if referral.status == OUTSIDE_PROVINCE:
             dispatcher.utter_message(response="utter_outside", reason=referral.reason)
             return forget + [SlotSet("referral_status", "outside")]
@@ -117,6 +120,7 @@ class ActionHandoff(Action):
             logger.warning("handoff refused: no answered consent question for the kept referral")
             dispatcher.utter_message(response="utter_backend_error")
             return [SlotSet("consent", None)]
+        await noted_consent(tracker)
         lang = language(tracker)
         contact = Contact(name=tracker.get_slot("contact_name"), company_name=company_name(tracker),
                           email=tracker.get_slot("contact_email"), phone=tracker.get_slot("contact_phone"))

@@ -60,7 +60,8 @@ class ActionRestartIntake(Action):
     @safely
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_restarted")
-        return [AllSlotsReset(), SlotSet("language", language(tracker))]
+        return [AllSlotsReset(), SlotSet("language", language(tracker)),
+                SlotSet("conversation_record", tracker.get_slot("conversation_record"))]  # the same conversation
 
 
 class ActionEraseData(Action):

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
+
+import yaml
 
 from wegwijzer.catalog.problems import ERROR, WARNING, Problem
 from wegwijzer.catalog.referral_data import (
@@ -18,6 +21,7 @@ from wegwijzer.catalog.referral_data import (
     Source,
 )
 from wegwijzer.referral.text import normalize
+from wegwijzer.referral.themes import ThemeFileError, read_themes
 
 EXPECTED_MUNICIPALITIES = 25
 _PC4 = re.compile(r"^[1-9][0-9]{3}$")
@@ -246,3 +250,16 @@ def check(data: ReferralData, production: bool = False) -> list[Problem]:
 
 def is_loadable(problems: list[Problem]) -> bool:
     return not any(p.severity == ERROR for p in problems)
+
+
+def theme_problems(path: Path, need_keys: set[str]) -> list[Problem]:
+    """``themes.yml`` (questions outside the five needs): an error when it is incomplete, a warning per theme whose
+    contact details still have to be verified. A folder without the file (an export) has nothing to check."""
+    if not path.exists():
+        return []
+    source = Source(path.name, 1)
+    try:
+        themes = read_themes(path, frozenset(need_keys))
+    except (ThemeFileError, yaml.YAMLError, AttributeError, TypeError) as exc:
+        return [Problem(source, str(exc))]
+    return [Problem(source, f"to verify: theme '{theme.key}': {theme.pointer}", WARNING) for theme in themes if theme.verify]

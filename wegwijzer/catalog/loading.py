@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from wegwijzer.catalog import store
-from wegwijzer.catalog.check import check, is_loadable
+from wegwijzer.catalog.check import check, is_loadable, theme_problems
 from wegwijzer.catalog.files import read_folder
 from wegwijzer.catalog.problems import DataError, Problem
 from wegwijzer.catalog.referral_data import ReferralData
@@ -21,7 +21,7 @@ def read_and_check(folder: Path, production: bool = False) -> tuple[ReferralData
     ``production`` makes placeholders and facts to verify errors."""
     data, problems = read_folder(folder)
     if not problems:
-        problems = check(data, production)
+        problems = check(data, production) + theme_problems(folder / "themes.yml", {need.key for need in data.needs})
     return data, problems
 
 

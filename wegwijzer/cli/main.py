@@ -7,6 +7,7 @@
     wegwijzer handoffs list [--json]|show ID|reassign ID --adviser KEY  (handoffs.py)
     wegwijzer outbox [list|work|retry]                                  (outbox.py)
     wegwijzer privacy purge|erase                                       (privacy.py)
+    wegwijzer report [--from DATE] [--to DATE] --out DIR                (report.py)
     wegwijzer actions | supervise | rasa-replicas   (the action server, the process supervisor, the Rasa
                                                      servers scripts/start runs: servers.py)
     wegwijzer telegram | web          (the chat channels: channels.py)
@@ -18,14 +19,14 @@ import sys
 
 from wegwijzer.catalog.cache import EmptyDatabase
 from wegwijzer.catalog.problems import DataError
-from wegwijzer.cli import channels, data, db, endpoints, handoffs, outbox, privacy, route
+from wegwijzer.cli import channels, data, db, endpoints, handoffs, outbox, privacy, report, route
 from wegwijzer.cli.servers import add_commands as add_server_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wegwijzer", description="Wegwijzer Overijssel: referral data, routing and handoffs.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for group in (db, data, route, endpoints, handoffs, outbox, privacy):
+    for group in (db, data, route, endpoints, handoffs, outbox, privacy, report):
         group.add_commands(commands)
     add_server_commands(commands)
     channels.add_commands(commands)

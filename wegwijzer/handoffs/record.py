@@ -93,14 +93,25 @@ def record_handoff(session: Session, request: HandoffRequest) -> HandoffRow:
 
 def record_intake(session: Session, *, outcome: str, region: str | None = None, municipality: str | None = None,
                   sector: str | None = None, size_band: str | None = None, need: str | None = None,
-                  organisation_key: str | None = None, channel: str | None = None, language: str | None = None) -> None:
+                  organisation_key: str | None = None, channel: str | None = None, language: str | None = None,
+                  program_count: int | None = None) -> IntakeRecordRow:
     """One anonymous line for the province's statistics: no name, no contact, no conversation id."""
-    session.add(IntakeRecordRow(outcome=outcome, region=region, municipality=municipality, sector=sector,
-                                size_band=size_band, need=need, organisation_key=organisation_key,
-                                channel=channel, language=language, created_at=utcnow()))
+    row = IntakeRecordRow(outcome=outcome, region=region, municipality=municipality, sector=sector,
+                          size_band=size_band, need=need, organisation_key=organisation_key,
+                          channel=channel, language=language, program_count=program_count, created_at=utcnow())
+    session.add(row)
+    return row
 
 
-def refer(engine: Engine, catalog: Catalog, facts: IntakeFacts, *, outside_place: str | None, channel: str) -> Referral:
+@dataclass(frozen=True)
+class RecordedReferral:
+    """The referral and the id of its anonymous intake line (None when none was written)."""
+    referral: Referral
+    intake_record: int | None
+
+
+def refer_and_record(engine: Engine, catalog: Catalog, facts: IntakeFacts, *, outside_place: str | None,
+                     channel: str) -> RecordedReferral:
     """Decide where a finished intake goes (the adviser who least recently got a handoff) and count it anonymously.
 
     ``outside_place`` is the place outside Overijssel the intake ended with, instead of one inside.
@@ -111,16 +122,20 @@ def refer(engine: Engine, catalog: Catalog, facts: IntakeFacts, *, outside_place
         referral = catalog.router.outside(outside_place, facts.language)
     else:
         referral = catalog.router.route(facts, last_assigned(engine))
+    row = None
     with session_scope(engine) as session:
         if referral.status == OUTSIDE_PROVINCE:
-            record_intake(session, outcome="outside", need=facts.need, sector=facts.sector, size_band=size_band,
-                          channel=channel, language=facts.language)
+            row = record_intake(session, outcome="outside", need=facts.need, sector=facts.sector, size_band=size_band,
+                                channel=channel, language=facts.language)
         elif referral.status == REFERRED:
             location = referral.place.location
-            record_intake(session, outcome="referred", region=location.region, municipality=location.municipality,
-                          sector=facts.sector, size_band=size_band, need=facts.need,
-                          organisation_key=referral.organisation.key, channel=channel, language=facts.language)
-    return referral
+            row = record_intake(session, outcome="referred", region=location.region, municipality=location.municipality,
+                                sector=facts.sector, size_band=size_band, need=facts.need,
+                                organisation_key=referral.organisation.key, channel=channel, language=facts.language,
+                                program_count=len(referral.programs))
+        if row is not None:
+            session.flush()
+    return RecordedReferral(referral, row.id if row is not None else None)
 
 
 def hand_off(engine: Engine, catalog: Catalog, kept: KeptReferral, consent_text: str, contact: Contact, *,

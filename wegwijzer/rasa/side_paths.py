@@ -36,7 +36,7 @@ class SidePath:
 SIDE_PATHS = (
     SidePath("ask_about", ("action_explain",)),
     SidePath("bot_challenge", ("utter_iamabot",)),
-    SidePath("out_of_scope", ("utter_out_of_scope",)),
+    SidePath("out_of_scope", ("action_out_of_scope",)),
     SidePath("ask_privacy", ("utter_privacy",)),
     SidePath("help", ("utter_help",)),
     SidePath("human", ("action_human_contact",)),

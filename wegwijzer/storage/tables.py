@@ -245,3 +245,40 @@ class IntakeRecordRow(Base):
     outcome = Column(String(30), nullable=False)
     channel = Column(String(40))
     language = Column(String(5))
+    program_count = Column(Integer)  # programs suggested with the referral
+    contact_wanted = Column(Boolean)  # the entrepreneur started the contact form
+    consent = Column(Boolean)  # and gave consent to pass the question on
+    satisfaction = Column(String(10))  # answer to "Heeft dit gesprek u geholpen?": ja, nee
+
+
+class ConversationRecordRow(Base):
+    """One anonymous line per conversation (no conversation id, no text): how far it got, for the funnel.
+
+    The conversation keeps this row's id in a slot while it lasts; once the conversation is purged nothing
+    links the row to anyone.
+    """
+
+    __tablename__ = "conversation_records"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    started_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    channel = Column(String(40))
+    language = Column(String(5))
+    last_step = Column(String(40))  # the last question asked: need, place, ..., contact_info, consent
+    finished = Column(Boolean, nullable=False, default=False)  # an intake was finished (an intake record exists)
+    outside = Column(Boolean)  # an intake ended with a place outside Overijssel
+    unanswered = Column(Boolean, nullable=False, default=False)  # the last answer was "that I cannot help with"
+
+
+class UnmetRequestRow(Base):
+    """One anonymous line per question outside the five needs (``themes.yml``; ``onbekend`` when none fits)."""
+
+    __tablename__ = "unmet_requests"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    theme = Column(String(40), nullable=False)
+    region = Column(String(40))
+    municipality = Column(String(100))
+    sector = Column(String(40))
+    size_band = Column(String(20))
+    channel = Column(String(40))
+    language = Column(String(5))
