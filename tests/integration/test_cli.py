@@ -116,6 +116,10 @@ def _replace_placeholders(folder) -> None:
                 adviser.update(name=f"Adviseur {entry['key']} {number}", email=f"{adviser['key']}@overijssel.test")
                 adviser.pop("placeholder", None)
         (folder / name).write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    themes = yaml.safe_load((folder / "themes.yml").read_text(encoding="utf-8"))
+    for theme in themes["themes"]:
+        theme["verify"] = False
+    (folder / "themes.yml").write_text(yaml.safe_dump(themes, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def test_production_check_passes_once_placeholders_are_replaced(referral_copy, capsys):

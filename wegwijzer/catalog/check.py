@@ -252,9 +252,10 @@ def is_loadable(problems: list[Problem]) -> bool:
     return not any(p.severity == ERROR for p in problems)
 
 
-def theme_problems(path: Path, need_keys: set[str]) -> list[Problem]:
+def theme_problems(path: Path, need_keys: set[str], production: bool = False) -> list[Problem]:
     """``themes.yml`` (questions outside the five needs): an error when it is incomplete, a warning per theme whose
-    contact details still have to be verified. A folder without the file (an export) has nothing to check."""
+    contact details still have to be verified (an error with ``production``, as for programs). A folder without
+    the file (an export) has nothing to check."""
     if not path.exists():
         return []
     source = Source(path.name, 1)
@@ -262,4 +263,5 @@ def theme_problems(path: Path, need_keys: set[str]) -> list[Problem]:
         themes = read_themes(path, frozenset(need_keys))
     except (ThemeFileError, yaml.YAMLError, AttributeError, TypeError) as exc:
         return [Problem(source, str(exc))]
-    return [Problem(source, f"to verify: theme '{theme.key}': {theme.pointer}", WARNING) for theme in themes if theme.verify]
+    live = ERROR if production else WARNING
+    return [Problem(source, f"to verify: theme '{theme.key}': {theme.pointer}", live) for theme in themes if theme.verify]

@@ -21,7 +21,8 @@ def read_and_check(folder: Path, production: bool = False) -> tuple[ReferralData
     ``production`` makes placeholders and facts to verify errors."""
     data, problems = read_folder(folder)
     if not problems:
-        problems = check(data, production) + theme_problems(folder / "themes.yml", {need.key for need in data.needs})
+        problems = check(data, production) + theme_problems(folder / "themes.yml", {need.key for need in data.needs},
+                                                           production)
     return data, problems
 
 
