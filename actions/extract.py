@@ -13,13 +13,22 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.common import catalog, intent_of
-from wegwijzer.rasa.side_paths import INTAKE, interruptions
+from wegwijzer.rasa.side_paths import INTAKE, NOT_A_MISS, interruptions
+from wegwijzer.referral.places import UNKNOWN
 from wegwijzer.referral.conversation import cleared_referral
 from wegwijzer.referral.understanding import EMPLOYEES, NEED, PLACE, SECTOR, understand
 
 FACT_SLOTS = (PLACE, SECTOR, EMPLOYEES, NEED)
 # While these are asked, the answer is free text for the adviser, not facts to extract.
 FREE_TEXT_SLOTS = frozenset({"request_text", "contact_name", "company_name", "contact_info", "consent"})
+
+
+def is_side_question(text: str, intent: str | None, requested: str | None) -> bool:
+    """"privacy" or "wat is Novel-T?" while the place is asked is a side question, not a town, so it is read as a side
+    remark; an answer that names a place is the answer whatever the NLU made of it ("Borne" came out as a greeting)."""
+    if requested != PLACE or intent not in interruptions(INTAKE) - NOT_A_MISS:
+        return False
+    return catalog().places.resolve(text).status == UNKNOWN
 
 
 def fact_events(tracker: Tracker) -> list[dict[str, Any]]:
@@ -33,8 +42,7 @@ def fact_events(tracker: Tracker) -> list[dict[str, Any]]:
     if tracker.active_loop_name == "contact_form" or (intent != "correct" and requested in FREE_TEXT_SLOTS):
         return []
     text = tracker.latest_message.get("text") or ""
-    # "privacy" or "wat is Novel-T?" while the place is asked is a side question, not a town: read it as a side remark
-    expecting = None if intent in interruptions(INTAKE) else requested
+    expecting = None if is_side_question(text, intent, requested) else requested
     understood = understand(catalog(), text, tracker.latest_message.get("entities") or [], expecting=expecting)
     events = []
     for slot in FACT_SLOTS:

@@ -221,6 +221,12 @@ def test_a_side_question_while_the_place_is_asked_is_no_place_and_left_to_rasa(t
     assert run(ValidateIntakeForm(), t) == ([], []), "the side path answers it; the place is asked again after it"
 
 
+@pytest.mark.parametrize("intent", ["greet", "help", "human"])
+def test_a_place_answer_is_the_answer_whatever_the_nlu_made_of_it(intent):
+    t = tracker(slots={"need": "kennis"}, text="Borne", intent=intent, requested="place", active_loop="intake_form")
+    assert slots_of(fact_events(t))["place"].lower() == "borne"
+
+
 def test_a_place_with_support_in_a_side_question_is_still_read():
     t = tracker(slots={"need": "kennis"}, text="wat doet Novel-T voor bedrijven in Enschede?", intent="ask_about",
                 requested="place", active_loop="intake_form")
