@@ -55,3 +55,23 @@ def test_an_ending_command_needs_a_sure_classifier(predicted):
                                        intent("erase_data", 0.6)])
 def test_sure_endings_and_other_side_paths_stay(predicted):
     assert guarded_intent(predicted, LANGUAGE_ONLY) is None
+
+
+def test_outside_a_form_an_unsure_goodbye_stays_a_goodbye():
+    assert guarded_intent(intent("goodbye", 0.7), LANGUAGE_ONLY, in_form=False) is None
+    assert guarded_intent(intent("nlu_fallback", 0.45), NEED, in_form=False) == INFORM
+
+
+def test_the_component_guards_endings_only_while_a_form_asks():
+    from rasa.shared.core.events import ActiveLoop
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    def stop_message() -> Message:
+        return Message(data={"text": "pfff weet ik veel", "intent": intent("stop", 0.83),
+                             "intent_ranking": [intent("stop", 0.83)], "entities": []})
+
+    asking = DialogueStateTracker.from_events("s", [ActiveLoop("intake_form")])
+    (processed,) = IntentGuard(sure=0.8, certain=0.9).process([stop_message()], asking)
+    assert processed.get("intent")["name"] == FALLBACK
+    (processed,) = IntentGuard(sure=0.8, certain=0.9).process([stop_message()], DialogueStateTracker("s", []))
+    assert processed.get("intent")["name"] == "stop"

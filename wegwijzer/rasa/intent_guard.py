@@ -2,9 +2,9 @@
 
 1. A message that names what the business needs is part of the intake, unless the classifier is sure it is
    something else.
-2. A command that ends or wipes the conversation (stop, goodbye, start over) needs a sure classifier: "pfff
-   weet ik veel" at the sector question came out as "stop" (0.83) and ended the intake. Below ``certain``
-   it counts as not understood, so the question is asked again in other words.
+2. While a form asks its questions, a command that ends or wipes the conversation (stop, goodbye, start over)
+   needs a sure classifier: "pfff weet ik veel" at the sector question came out as "stop" (0.83) and ended the
+   intake. Below ``certain`` it counts as not understood, so the question is asked again in other words.
 
 The intent classifier learns the side paths (restart, a person, stop, ...) from short commands. An opener
 such as "ik heb een vraag over innovatie" or "hallo, vraagje over scholing" then lands between intents:
@@ -23,6 +23,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
@@ -42,8 +43,8 @@ def names_a_fact(entities: list[dict[str, Any]]) -> bool:
     return any(e.get("entity") in FACT_ENTITIES and e.get("value") not in (None, "") for e in entities)
 
 
-def guarded_intent(intent: dict[str, Any] | None, entities: list[dict[str, Any]], sure: float = SURE,
-                   certain: float = CERTAIN) -> str | None:
+def guarded_intent(intent: dict[str, Any] | None, entities: list[dict[str, Any]], in_form: bool = True,
+                   sure: float = SURE, certain: float = CERTAIN) -> str | None:
     """The intent to use instead of ``intent`` (``inform`` or ``nlu_fallback``); None to keep it."""
     if not intent:
         return None
@@ -51,7 +52,7 @@ def guarded_intent(intent: dict[str, Any] | None, entities: list[dict[str, Any]]
     confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
     if name in OVERRIDABLE and names_a_fact(entities) and (name == FALLBACK or confidence < sure):
         return INFORM
-    if name in ENDING and confidence < certain:
+    if in_form and name in ENDING and confidence < certain:
         return FALLBACK
     return None
 
@@ -73,10 +74,12 @@ class IntentGuard(GraphComponent):
                execution_context: ExecutionContext) -> IntentGuard:
         return cls(float(config.get("sure", SURE)), float(config.get("certain", CERTAIN)))
 
-    def process(self, messages: list[Message]) -> list[Message]:
+    def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
+        """``tracker`` is the conversation before this message (None when Rasa parses a message on its own)."""
+        in_form = bool(tracker and tracker.active_loop_name)
         for message in messages:
             intent = message.get(INTENT)
-            name = guarded_intent(intent, message.get(ENTITIES) or [], self.sure, self.certain)
+            name = guarded_intent(intent, message.get(ENTITIES) or [], in_form, self.sure, self.certain)
             if name is None:
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
