@@ -14,8 +14,8 @@ from rasa_sdk.events import SlotSet
 
 from actions.common import catalog, intent_of
 from wegwijzer.rasa.side_paths import INTAKE, NOT_A_MISS, interruptions
-from wegwijzer.referral.places import UNKNOWN
 from wegwijzer.referral.conversation import cleared_referral
+from wegwijzer.referral.places import UNKNOWN
 from wegwijzer.referral.understanding import EMPLOYEES, NEED, PLACE, SECTOR, understand
 
 FACT_SLOTS = (PLACE, SECTOR, EMPLOYEES, NEED)
