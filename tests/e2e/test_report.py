@@ -101,23 +101,25 @@ def text_of(reply: list[dict]) -> str:
     return " ".join(m.get("text") or "" for m in reply)
 
 
-def follow_link(url: str, extra: dict[str, str] | None = None) -> str:
-    """What an adviser does: open the link (a page with a button), then press the button (POST)."""
-    with urllib.request.urlopen(url, timeout=30) as response:
+def take_step(page_url: str, step: str, extra: dict[str, str] | None = None) -> str:
+    """What an adviser does: open the handoff page from the e-mail, then press the button for ``step`` (a POST)."""
+    with urllib.request.urlopen(page_url, timeout=30) as response:
         page = response.read().decode()
-    action = re.search(r'<form method="post" action="([^"]+)">', page).group(1)
+    assert f'<form method="post" action="/adviseur/{step}">' in page, page
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
-    base = url.split("/adviseur/")[0]
+    base = page_url.split("/adviseur")[0]
     data = urllib.parse.urlencode({**fields, **(extra or {})}).encode()
-    with urllib.request.urlopen(urllib.request.Request(base + action, data=data), timeout=30) as response:
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/adviseur/{step}", data=data), timeout=30) as response:
         answer = response.read().decode()
     assert "Dank u wel, dit is opgeslagen." in answer, answer
     return answer
 
 
-def programs_for(env: dict, place: str, need: str, sector: str, employees: str) -> int:
+def programs_for(env: dict, place: str, need: str, sector: str, employees: str, text: str) -> int:
+    """How many programs the referral data suggests for this intake (programs are chosen by the request's words)."""
     out = subprocess.run([VENV_BIN / "wegwijzer", "route", "--place", place, "--need", need, "--sector", sector,
-                          "--employees", employees, "--json"], env=env, check=True, capture_output=True, text=True)
+                          "--employees", employees, "--text", text, "--json"], env=env, check=True, capture_output=True,
+                         text=True)
     return len(json.loads(out.stdout)["programs"])
 
 
@@ -166,10 +168,10 @@ def talk(conversations: Conversations, assistant: Assistant) -> dict:
     for _ in range(6):  # the whole way: a handoff, then "helped: yes"
         steps, reply = conversations.run("Goedemiddag", HELPED, channel="widget")
         assert "consent" in steps and steps[-1] == "helped" and "Dank u wel" in text_of(reply), (steps, reply)
-    seen["programs"] += [programs_for(assistant.env, "Deventer", "personeel", "bouw", "25")] * 6
+    seen["programs"] += [programs_for(assistant.env, "Deventer", "personeel", "bouw", "25", HELPED["request_text"])] * 6
     steps, reply = conversations.run("Hallo", NO_CONTACT)  # referred, no contact, "helped: no"
     assert "want_contact" in steps and "contact_name" not in steps and steps[-1] == "helped", steps
-    seen["programs"].append(programs_for(assistant.env, "Enschede", "financiering", "ict", "3"))
+    seen["programs"].append(programs_for(assistant.env, "Enschede", "financiering", "ict", "3", NO_CONTACT["request_text"]))
     steps, reply = conversations.run("Goedendag", OUTSIDE)  # a business outside Overijssel
     assert "Amersfoort" in text_of(reply) and "place" in steps, (steps, reply)
     for _ in range(5):  # said hello, got the first question, went away
@@ -191,10 +193,10 @@ def talk(conversations: Conversations, assistant: Assistant) -> dict:
     handoffs = sorted(assistant.handoffs(), key=lambda h: h["id"])
     assert len(handoffs) == 6
     for number, handoff in enumerate(handoffs[:5]):  # five accepted, contacted and closed; the sixth waits
-        links = adviser_links(handoff["id"], handoff["assignment"])
-        follow_link(links.accept)
-        follow_link(links.contacted)
-        follow_link(links.closed, {"outcome": "helped" if number < 4 else "no_match"})
+        page = adviser_links(handoff["id"], handoff["assignment"]).page
+        take_step(page, "accept")
+        take_step(page, "contacted")
+        take_step(page, "closed", {"outcome": "helped" if number < 4 else "no_match"})
     assert escalate_waiting(get_engine(assistant.env["DATABASE_URL"]), utcnow() + timedelta(days=7)) == 1
     seen["handoffs"] = handoffs
     return seen
