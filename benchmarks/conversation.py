@@ -68,17 +68,22 @@ def post(url: str, sender: str, message: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def play(url: str, script: list[str], conversations: int, latencies: list[float]) -> None:
+def play(url: str, script: list[str], conversations: int, latencies: list[float],
+         steps: dict[int, list[float]] | None = None) -> None:
     for _ in range(conversations):
         sender = f"bench-{uuid.uuid4().hex[:10]}"
-        for message in script:
-            latencies.append(post(url, sender, message))
+        for step, message in enumerate(script):
+            latency = post(url, sender, message)
+            latencies.append(latency)
+            if steps is not None:
+                steps.setdefault(step, []).append(latency)
 
 
 def measure(url: str, script: list[str], conversations: int, users: int) -> dict:
     latencies: list[float] = []
+    steps: dict[int, list[float]] = {}
     per_user = max(1, conversations // users) if users > 1 else conversations
-    threads = [threading.Thread(target=play, args=(url, script, per_user, latencies)) for _ in range(users)]
+    threads = [threading.Thread(target=play, args=(url, script, per_user, latencies, steps)) for _ in range(users)]
     start = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -87,7 +92,8 @@ def measure(url: str, script: list[str], conversations: int, users: int) -> dict
     seconds = time.perf_counter() - start
     ordered = sorted(latencies)
     return {"messages": len(ordered), "p50": statistics.median(ordered),
-            "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], "per_second": len(ordered) / seconds}
+            "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], "per_second": len(ordered) / seconds,
+            "steps": {step: statistics.median(values) for step, values in sorted(steps.items())}}
 
 
 def rss_mb(pid: int) -> float:
@@ -132,6 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--conversations", type=int, default=10, help="conversations per measurement")
     parser.add_argument("--concurrent", type=int, default=20)
+    parser.add_argument("--steps", action="store_true", help="also print the median latency of every message (1 user)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -155,6 +162,12 @@ def main() -> None:
             print("per-message latency over the REST webhook (database and actions included for Wegwijzer):")
             for name, result in results.items():
                 report(name, result)
+            if args.steps:
+                for name, script in SCRIPTS.items():
+                    medians = results[f"wegwijzer {name}, 1 user"]["steps"]
+                    print(f"median per message, Wegwijzer {name}, 1 user:")
+                    for step, message in enumerate(script):
+                        print(f"  {medians[step]:7.1f} ms  {message}")
             for name in SCRIPTS:
                 one = results[f"wegwijzer {name}, 1 user"]["p95"] / results["baseline, 1 user"]["p95"]
                 many = (results[f"wegwijzer {name}, {args.concurrent} users"]["p95"]

@@ -10,12 +10,17 @@ from sqlalchemy import create_engine, text
 from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
 from wegwijzer.settings import PROJECT_ROOT
+from wegwijzer.rasa.action_responses import check_action_responses_with_one_validator
 from wegwijzer.rasa.endpoints import endpoints, write_endpoints
+from wegwijzer.rasa.tracker_store import erase_sender
 from tests.conftest import POSTGRES_URL, require_service
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -96,3 +101,105 @@ def test_locks_are_kept_in_redis_when_configured():
 
     assert asyncio.run(hold_lock()) >= 0
     assert store.get_lock(conversation) is None, "the lock is released afterwards"
+
+
+def _sqlite_store(tmp_path) -> TrackerStore:
+    write_endpoints(tmp_path / "endpoints.yml", {}, "http://x/webhook", tmp_path / "tracker.db")
+    config = endpoints({}, "http://x/webhook", tmp_path / "tracker.db")["tracker_store"]
+    return TrackerStore.create(EndpointConfig.from_dict(config), DOMAIN)
+
+
+def _turn(tracker: DialogueStateTracker, said: str, place: str) -> None:
+    """What Rasa adds in one turn: the user's message, an action that sets a slot, and listening again."""
+    tracker.update(UserUttered(said))
+    tracker.update(ActionExecuted("action_extract"))
+    tracker.update(SlotSet("place", place))
+    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+
+
+def _new_conversation(sender: str) -> DialogueStateTracker:
+    """A conversation as Rasa starts it: listening, then the session start before the first message."""
+    return DialogueStateTracker.from_events(sender, [
+        ActionExecuted(ACTION_LISTEN_NAME), ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(),
+        ActionExecuted(ACTION_LISTEN_NAME)], DOMAIN.slots)
+
+
+def test_the_saved_conversation_is_handed_out_again_only_while_the_database_holds_what_was_saved(tmp_path):
+    store, reader = _sqlite_store(tmp_path), _sqlite_store(tmp_path)  # reader: a second process, without cache
+    sender = f"cache-{uuid.uuid4().hex[:8]}"
+
+    async def conversation():
+        new = _new_conversation(sender)
+        await store.save(new)
+        handed_out = [new]
+        for turn, place in enumerate(["Goor", "Hengelo", "Zwolle", "Deventer"]):
+            tracker = await store.retrieve(sender)
+            handed_out.append(tracker)
+            from_database = await reader.retrieve(sender)
+            assert tracker.current_state(EventVerbosity.ALL) == from_database.current_state(EventVerbosity.ALL)
+            _turn(tracker, f"bericht {turn}", place)
+            await store.save(tracker)
+        return handed_out
+
+    handed_out = asyncio.run(conversation())
+    # a new conversation holds events before its session start, so it is read back once; then it is kept
+    assert handed_out[1] is not handed_out[0]
+    assert handed_out[2] is handed_out[1] and handed_out[3] is handed_out[1] and handed_out[4] is handed_out[1]
+    rows = asyncio.run(reader.retrieve(sender))
+    assert [e.text for e in rows.events if isinstance(e, UserUttered)] == [f"bericht {i}" for i in range(4)]
+
+
+def test_a_conversation_erased_or_changed_elsewhere_is_read_from_the_database(tmp_path):
+    store, other_replica = _sqlite_store(tmp_path), _sqlite_store(tmp_path)
+    sender = f"cache-{uuid.uuid4().hex[:8]}"
+
+    async def conversation():
+        await store.save(_new_conversation(sender))
+        for place in ("Goor", "Hengelo"):  # the second save is kept in the cache
+            tracker = await store.retrieve(sender)
+            _turn(tracker, "hallo", place)
+            await store.save(tracker)
+        elsewhere = await other_replica.retrieve(sender)
+        _turn(elsewhere, "nog een bericht", "Zwolle")
+        await other_replica.save(elsewhere)
+        assert (await store.retrieve(sender)).get_slot("place") == "Zwolle"
+        tracker = await store.retrieve(sender)
+        _turn(tracker, "weer hier", "Ommen")
+        await store.save(tracker)
+        erase_sender(create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True), sender)
+        return await store.retrieve(sender)
+
+    assert asyncio.run(conversation()) is None
+
+
+def test_an_action_server_answer_that_breaks_rasas_schema_is_still_refused():
+    check_action_responses_with_one_validator()
+    action = RemoteAction("action_extract", None)
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "place", "value": "Goor"}],
+                                           "responses": [{"text": "hallo"}]})
+    for broken in ({"events": "geen lijst"}, {"events": [{"event": "no_such_event"}]}, {"responses": ["tekst"]}):
+        with pytest.raises(ValidationError):
+            action._validate_action_result(broken)
+
+
+def test_after_a_new_session_the_conversation_is_what_the_database_gives(tmp_path):
+    store, reader = _sqlite_store(tmp_path), _sqlite_store(tmp_path)
+    sender = f"cache-{uuid.uuid4().hex[:8]}"
+
+    async def conversation():
+        await store.save(_new_conversation(sender))
+        for place in ("Goor", "Hengelo"):
+            tracker = await store.retrieve(sender)
+            _turn(tracker, "hallo", place)
+            await store.save(tracker)
+        expired = await store.retrieve(sender)  # the session expired: Rasa starts a new one
+        for event in (ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME)):
+            expired.update(event)
+        _turn(expired, "ik ben er weer", "Ommen")
+        await store.save(expired)
+        return expired, await store.retrieve(sender), await reader.retrieve(sender)
+
+    expired, retrieved, from_database = asyncio.run(conversation())
+    assert retrieved is not expired
+    assert retrieved.current_state(EventVerbosity.ALL) == from_database.current_state(EventVerbosity.ALL)
+    assert [e.text for e in retrieved.events if isinstance(e, UserUttered)] == ["ik ben er weer"]
