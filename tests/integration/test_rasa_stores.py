@@ -11,6 +11,7 @@ from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
 from jsonschema import ValidationError
+from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
@@ -18,7 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
 from wegwijzer.settings import PROJECT_ROOT
-from wegwijzer.rasa.action_responses import check_action_responses_with_one_validator
+from wegwijzer.rasa.action_responses import ActionResponseCheck, check_action_responses_with_one_validator
 from wegwijzer.rasa.endpoints import endpoints, write_endpoints
 from wegwijzer.rasa.tracker_store import erase_sender
 from tests.conftest import POSTGRES_URL, require_service
@@ -172,6 +173,30 @@ def test_a_conversation_erased_or_changed_elsewhere_is_read_from_the_database(tm
     assert asyncio.run(conversation()) is None
 
 
+ANSWERS = [
+    {}, {"events": [], "responses": []}, {"events": None}, {"events": "geen lijst"}, {"responses": ["tekst"]},
+    {"events": [{"event": "slot", "name": "place", "value": "Goor", "timestamp": None}]},
+    {"events": [{"event": "slot", "name": "place"}]}, {"events": [{"event": "slot", "name": 3, "value": 1}]},
+    {"events": [{"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0}]},
+    {"events": [{"event": "action", "name": 5}]}, {"events": [{"name": "action_listen"}]}, {"events": ["slot"]},
+    {"events": [{"event": "no_such_event"}]}, {"events": [{"event": "bot", "text": "hallo", "timestamp": "nu"}]},
+    {"events": [{"event": "bot", "metadata": []}]}, {"events": [{"event": "active_loop", "name": None}]},
+    {"events": [{"event": "entities", "entities": [{"entity": "place", "value": "Goor"}]}]},
+    {"events": [{"event": "entities", "entities": [{"entity": "place"}]}]}, {"events": [{"event": "entities"}]},
+    {"events": [{"event": "user", "text": "hoi", "parse_data": {"intent": {"name": "greet", "confidence": 0.9},
+                                                                 "entities": [{"entity": "x", "value": 1}]}}]},
+    {"events": [{"event": "user", "text": "hoi", "parse_data": {"intent": {"name": 3}}}]},
+    {"events": [{"event": "followup", "name": "action_refer"}, {"event": "restart"}, {"event": 7}]},
+    {"events": [{"event": "reset_slots"}, {"event": "session_started", "timestamp": 1.5}]}, [], "tekst",
+]
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_the_faster_check_of_action_answers_gives_rasas_verdict(answer):
+    schema = RemoteAction.action_response_format_spec()
+    assert ActionResponseCheck(schema).is_valid(answer) == validator_for(schema)(schema).is_valid(answer)
+
+
 def test_an_action_server_answer_that_breaks_rasas_schema_is_still_refused():
     check_action_responses_with_one_validator()
     action = RemoteAction("action_extract", None)
@@ -203,3 +228,24 @@ def test_after_a_new_session_the_conversation_is_what_the_database_gives(tmp_pat
     assert retrieved is not expired
     assert retrieved.current_state(EventVerbosity.ALL) == from_database.current_state(EventVerbosity.ALL)
     assert [e.text for e in retrieved.events if isinstance(e, UserUttered)] == ["ik ben er weer"]
+
+
+def test_a_conversation_erased_during_a_turn_keeps_only_that_turn(tmp_path):
+    """The erase action deletes the rows while Rasa still holds the tracker; its save must not write them back."""
+    store = _sqlite_store(tmp_path)
+    sender = f"cache-{uuid.uuid4().hex[:8]}"
+
+    async def conversation():
+        await store.save(_new_conversation(sender))
+        for place in ("Goor", "Hengelo"):
+            tracker = await store.retrieve(sender)
+            _turn(tracker, "mijn naam is Jan", place)
+            await store.save(tracker)
+        tracker = await store.retrieve(sender)
+        erase_sender(create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True), sender)
+        _turn(tracker, "wis mijn gegevens", "Ommen")
+        await store.save(tracker)
+        return await store.retrieve(sender)
+
+    after = asyncio.run(conversation())
+    assert [e.text for e in after.events if isinstance(e, UserUttered)] == ["wis mijn gegevens"]

@@ -1,41 +1,47 @@
-"""Rasa's SQL tracker store with three changes measured on this project.
+"""Rasa's SQL tracker store with four changes measured on this project (py-spy on the Rasa server).
 
 - **No disk flush per message on the embedded SQLite file.** Rasa commits each turn. In WAL mode (which
   ``wegwijzer.rasa.endpoints`` sets on the file) SQLite's default ``synchronous=FULL`` still waits for the disk on
-  every commit; py-spy on the Rasa server showed that wait as a fifth of its busy time per message. With
-  ``synchronous=NORMAL`` a commit only appends to the log and the disk is flushed at checkpoints: the file stays
-  consistent and nothing is lost when a process crashes or is killed; only the last turns before a power cut or an
-  operating-system crash may be missing (SQLite's documented guarantee for WAL with NORMAL).
-- **A pooled connection is checked before use (``pool_pre_ping``).** After PostgreSQL restarted, each replica's
-  first read used a dead pooled connection, failed, and Rasa answered that message as if the conversation were new
-  (the load test of issue 14). With the check a dead connection is replaced and nothing is noticed.
-- **The conversation this process saved last is not read back from the database.** Rasa rebuilds the whole
-  conversation from its rows on every message (a sixth of the Rasa server's busy time per message, py-spy). This
-  store keeps the tracker it saved and hands it out again when the database still holds exactly the rows it
-  wrote: one query for the number and the highest id of the conversation's rows. Anything else (another replica
-  answered a message, the conversation was erased) makes the numbers differ, and the conversation is read from the
-  database as Rasa does. A tracker is handed out once (Rasa changes it while it handles the message) and kept
-  again only when its save added exactly the rows the database then holds, and only when it is what reading
-  the database would give: Rasa reads the latest session only, so a tracker with events before its last
-  ``SessionStarted`` (every new conversation, every session that expired) is read back once instead.
+  every commit: a fifth of the Rasa server's busy time per message. With ``synchronous=NORMAL`` a commit only
+  appends to the log and the disk is flushed at checkpoints: the file stays consistent and nothing is lost when a
+  process crashes or is killed; only the last turns before a power cut or an operating-system crash may be
+  missing (SQLite's documented guarantee for WAL with NORMAL).
+- **Connections to the SQLite file are kept.** SQLAlchemy 1.4 opens and closes a connection to a SQLite file for
+  every session, and closing the last one checkpoints the log; Rasa's store opens three sessions per message.
+  Kept connections are SQLAlchemy 2.0's default for files; each is used by one caller at a time.
+- **A pooled PostgreSQL connection is checked before use (``pool_pre_ping``).** After PostgreSQL restarted, each
+  replica's first read used a dead pooled connection, failed, and Rasa answered that message as if the
+  conversation were new (the load test of issue 14). With the check a dead connection is replaced.
+- **The conversation this process saved is not read back from the database.** Rasa rebuilds the conversation from
+  its rows on every message and counts the rows again on every save (together a quarter of the busy time). This
+  store keeps the tracker it saved, with the number and the highest id of the conversation's rows it then left
+  in the database, and hands the tracker out again when one query finds exactly those. Anything else (another
+  replica answered a message, the conversation was erased) makes them differ, and the conversation is read from
+  the database as Rasa does. A tracker is handed out once (Rasa changes it while it handles the message); its
+  save stores the events added since, and it is kept only when it is what reading the database would give:
+  Rasa reads the latest session only, so a tracker with events before its last ``SessionStarted`` (every new
+  conversation, every session that expired) is read back once instead.
 """
 from __future__ import annotations
 
 import itertools
+import json
 from collections import OrderedDict
-from typing import Any, Iterator, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import SessionStarted
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 
 from wegwijzer.rasa.action_responses import check_action_responses_with_one_validator
 
 SQLITE_SYNCHRONOUS = "NORMAL"
+SQLITE_POOL: dict[str, Any] = {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
 CACHED_CONVERSATIONS = 500  # about 100 kB each; a conversation not in the cache is read from the database
-_STORED_ROWS = "_wegwijzer_stored_rows"  # on a tracker handed out: the conversation's rows when it was read
+_STORED = "_wegwijzer_stored"  # on a tracker this store handed out: what of it the database holds
 
 check_action_responses_with_one_validator()  # this module is what Rasa's endpoints load: see action_responses
 
@@ -47,9 +53,11 @@ class Rows(NamedTuple):
     last_id: Optional[int]
 
 
-class _Cached(NamedTuple):
+class Stored(NamedTuple):
+    """The conversation's rows in the database, and how many of the tracker's events they are."""
+
     rows: Rows
-    tracker: DialogueStateTracker
+    events: int
 
 
 def _set_synchronous(connection: Any, _record: Any) -> None:
@@ -65,12 +73,13 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)  # creates the table (and the PostgreSQL database) as Rasa does
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        if self.engine.dialect.name == "sqlite":
+        if url.get_backend_name() == "sqlite":
+            self.engine = sa.create_engine(url, **SQLITE_POOL)
             event.listen(self.engine, "connect", _set_synchronous)
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self._cache: OrderedDict[str, _Cached] = OrderedDict()
-        self._added_rows: dict[str, int] = {}
+        self._cache: OrderedDict[str, DialogueStateTracker] = OrderedDict()
 
     def _rows(self, sender_id: str) -> Rows:
         with self.session_scope() as session:
@@ -82,30 +91,39 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         cached = self._cache.pop(sender_id, None)
         rows = self._rows(sender_id)
-        if cached is not None and cached.rows == rows:
-            tracker = cached.tracker
-        else:
-            tracker = await super().retrieve(sender_id)
+        if cached is not None and getattr(cached, _STORED).rows == rows:
+            return cached
+        tracker = await super().retrieve(sender_id)
         if tracker is not None:
-            setattr(tracker, _STORED_ROWS, rows.count)
+            setattr(tracker, _STORED, Stored(rows, len(tracker.events)))
         return tracker
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        events = list(super()._additional_events(session, tracker))
-        self._added_rows[tracker.sender_id] = len(events)
-        return iter(events)
-
     async def save(self, tracker: DialogueStateTracker) -> None:
-        stored_before = getattr(tracker, _STORED_ROWS, None)
+        """Rasa's save, but the events to add are those after the ones the tracker was read with."""
         self._cache.pop(tracker.sender_id, None)
-        await super().save(tracker)
-        added = self._added_rows.pop(tracker.sender_id, 0)
-        rows = self._rows(tracker.sender_id)
-        if stored_before is None or rows.count != stored_before + added:
-            return  # rows were added or removed by someone else meanwhile: read it back next time
-        if any(isinstance(event, SessionStarted) for event in itertools.islice(tracker.events, 1, None)):
-            return  # reading the database gives the latest session only
-        setattr(tracker, _STORED_ROWS, rows.count)
-        self._cache[tracker.sender_id] = _Cached(rows, tracker)
+        await self.stream_events(tracker)
+        stored: Optional[Stored] = getattr(tracker, _STORED, None)
+        with self.session_scope() as session:
+            if stored is None:  # not read by this store: count the rows, as Rasa does
+                events = list(self._additional_events(session, tracker))
+            else:
+                events = list(itertools.islice(tracker.events, stored.events, None))
+            rows = [self._row(tracker.sender_id, event) for event in events]
+            session.add_all(rows)
+            session.flush()  # gives the rows their ids
+            last_id = rows[-1].id if rows else None
+            session.commit()
+        if stored is None or any(isinstance(e, SessionStarted) for e in itertools.islice(tracker.events, 1, None)):
+            return  # read it back next time: reading gives the latest session only
+        rows_now = Rows(stored.rows.count + len(rows), last_id if rows else stored.rows.last_id)
+        setattr(tracker, _STORED, Stored(rows_now, len(tracker.events)))
+        self._cache[tracker.sender_id] = tracker
         while len(self._cache) > CACHED_CONVERSATIONS:
             self._cache.popitem(last=False)
+
+    def _row(self, sender_id: str, event: Any) -> Any:
+        """One row of the events table, as Rasa's ``save`` writes it."""
+        data = event.as_dict()
+        return self.SQLEvent(sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                             intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                             action_name=data.get("name"), data=json.dumps(data))
