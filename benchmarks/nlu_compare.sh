@@ -2,9 +2,10 @@
 # Compares NLU pipelines by 3-fold cross-validation on data/nlu and prints the intent and entity
 # scores of each: by default config.yml against every config in benchmarks/nlu/, or the configs
 # given as arguments. All configs are scored on one copy of data/nlu (or NLU_DATA) taken at the
-# start, so edits made meanwhile do not mix in; results go to var/nlu-cv/ (NLU_CV_OUT). Rasa draws
-# new folds on every run (scores move by about 0.01). Slow (it trains three models per config);
-# prints numbers, asserts nothing.
+# start, so edits made meanwhile do not mix in; results go to var/nlu-cv/ (NLU_CV_OUT). Every config
+# is scored on the same folds (benchmarks/nlu_cv.py seeds them with CV_SEED, default 42; unseeded,
+# Rasa drew new folds on every run and scores moved by 0.01-0.03). Slow (it trains three models per
+# config); prints numbers, asserts nothing.
 source "$(dirname "$0")/../scripts/lib.sh"
 ensure_venv
 cd "$ROOT"
@@ -26,7 +27,7 @@ for config in "${configs[@]}"; do
   out="$out_root/$(basename "$config" .yml)"
   rm -rf "$out"
   start=$(date +%s)
-  rasa test nlu --nlu "$out_root/data" --config "$config" --cross-validation --folds "$folds" --out "$out" \
+  python benchmarks/nlu_cv.py --nlu "$out_root/data" --config "$config" --cross-validation --folds "$folds" --out "$out" \
     >"$out.log" 2>&1 || { tail -n 20 "$out.log"; exit 1; }
   echo "== $config ($folds folds, $(( $(date +%s) - start )) s)"
   python - "$out" <<'PY'
