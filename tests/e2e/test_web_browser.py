@@ -203,6 +203,14 @@ def test_a_whole_intake_with_a_reload_ends_in_a_stored_handoff(page, assistant):
     web_log = (assistant.workdir / "web.log").read_text(encoding="utf-8", errors="replace")
     assert "Vries" not in web_log and "devriesmetaal" not in web_log and session not in web_log
 
+    say(page, "verwijder mijn gegevens", then="alle gegevens uit dit gesprek verwijder")
+    log(page).get_by_role("button", name="Ja, verwijderen", exact=True).click()
+    expect_bot(page, "Klaar: ik heb al uw antwoorden", since=0)  # the screen was cleared: the first message now
+    shown, stored = log(page).inner_text(), page.evaluate("() => JSON.stringify(sessionStorage)")
+    assert "Anna de Vries" not in shown and "devriesmetaal" not in shown, "erased answers stay on the screen"
+    assert "Anna de Vries" not in stored and "devriesmetaal" not in stored, "erased answers stay in the tab"
+    screenshot(page, "desktop-erased")
+
     widget(page).get_by_role("button", name="Nieuw gesprek").click()
     widget(page).get_by_role("alertdialog").get_by_role("button", name="Ja, opnieuw beginnen").click()
     expect_bot(page, "computerprogramma", since=0)

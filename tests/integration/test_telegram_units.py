@@ -21,7 +21,8 @@ from telegram.ext import Application
 from wegwijzer.telegram import keyboard
 from wegwijzer.telegram.bridge import COMMAND_PAYLOADS, Bridge, split_text
 from wegwijzer.telegram.flood import FloodGate
-from wegwijzer.telegram.personal import PERSONAL_DATA, PersonalMessages, mark_of
+from wegwijzer.rasa.reply_marks import PERSONAL_DATA, mark_of
+from wegwijzer.telegram.personal import PersonalMessages
 from wegwijzer.telegram.logs import REDACTED, RedactSecrets
 from wegwijzer.rasa.client import RasaClient, RasaNoAnswer, RasaRejected, RasaUnavailable
 from wegwijzer.telegram.runner import serve

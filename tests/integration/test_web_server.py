@@ -247,6 +247,17 @@ async def test_only_text_and_buttons_pass_on(client, rasa):
     assert rasa.received[0]["metadata"] == {"channel": "widget", "language": "en"}
 
 
+async def test_after_an_erase_the_widget_is_told_to_clear_the_conversation(client, rasa):
+    rasa.reply = lambda body: web.json_response([
+        {"recipient_id": "x", "text": "Klaar: ik heb al uw antwoorden uit dit gesprek verwijderd."},
+        {"recipient_id": "x", "custom": {"wegwijzer": "data_erased"}}])
+    assert await (await post(client, "/affirm")).json() == {
+        "messages": [{"text": "Klaar: ik heb al uw antwoorden uit dit gesprek verwijderd.", "buttons": []}],
+        "erased": True}
+    rasa.reply = lambda body: web.json_response([{"recipient_id": "x", "custom": {"wegwijzer": "personal_data"}}])
+    assert await (await post(client, "/affirm")).json() == {"messages": []}
+
+
 async def test_2000_characters_pass_and_2001_do_not(client, rasa):
     assert (await post(client, "a" * 2000)).status == 200
     response = await post(client, "a" * 2001)

@@ -9,7 +9,7 @@ import yaml
 from rasa.core.nlg.interpolator import interpolate_text
 
 from wegwijzer.settings import PROJECT_ROOT
-from wegwijzer.telegram.personal import DATA_ERASED, PERSONAL_DATA, mark_of
+from wegwijzer.rasa.reply_marks import DATA_ERASED, PERSONAL_DATA, mark_of
 from wegwijzer.texts import fill_links
 
 RESPONSES = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]

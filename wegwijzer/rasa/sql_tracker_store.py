@@ -40,7 +40,7 @@ from wegwijzer.rasa.action_responses import check_action_responses_with_one_vali
 
 SQLITE_SYNCHRONOUS = "NORMAL"
 SQLITE_POOL: dict[str, Any] = {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
-CACHED_CONVERSATIONS = 500  # about 100 kB each; a conversation not in the cache is read from the database
+CACHED_CONVERSATIONS = 500  # 30-50 kB each (150 events); one not in the cache is read from the database
 _STORED = "_wegwijzer_stored"  # on a tracker this store handed out: what of it the database holds
 
 check_action_responses_with_one_validator()  # this module is what Rasa's endpoints load: see action_responses

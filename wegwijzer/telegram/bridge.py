@@ -20,7 +20,7 @@ from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, Con
 from wegwijzer.telegram import keyboard
 from wegwijzer.telegram.chat import Chat
 from wegwijzer.telegram.flood import FloodGate
-from wegwijzer.telegram.personal import DATA_ERASED, PERSONAL_DATA, mark_of
+from wegwijzer.rasa.reply_marks import DATA_ERASED, PERSONAL_DATA, mark_of
 from wegwijzer.rasa.client import RasaClient, RasaNoAnswer, RasaRejected, RasaUnavailable
 from wegwijzer.settings import TelegramSettings
 from wegwijzer.telegram.telegram_calls import with_retries

@@ -24,6 +24,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from wegwijzer.logsafe import escape_controls, setup_logging
 from wegwijzer.rasa.client import RasaClient, RasaNoAnswer, RasaRejected, RasaUnavailable
+from wegwijzer.rasa.reply_marks import DATA_ERASED, mark_of
 from wegwijzer.settings import WebSettings
 from wegwijzer.texts import fill_contact
 from wegwijzer.web import accessibility, adviser, privacy
@@ -118,7 +119,8 @@ async def preflight(request: web.Request) -> web.Response:
 
 
 async def post_message(request: web.Request) -> web.Response:
-    """``{"session": id, "message": text, "language": "nl"|"en"}`` -> ``{"messages": [{"text", "buttons"}]}``."""
+    """``{"session": id, "message": text, "language": "nl"|"en"}`` -> ``{"messages": [{"text", "buttons"}]}``, with
+    ``"erased": true`` when the user's data was just erased."""
     if not _origin_allowed(request):
         return json_error(403, "origin_not_allowed", "This site may not use the Wegwijzer chat.")
     cors = _cors_headers(request)
@@ -153,7 +155,10 @@ async def post_message(request: web.Request) -> web.Response:
         return json_error(*NO_ANSWER, cors)
     except RasaRejected:
         return json_error(*BAD_REPLY, cors)
-    return web.json_response({"messages": [m for m in map(_widget_message, replies) if m]}, headers=cors)
+    answer: dict[str, Any] = {"messages": [m for m in map(_widget_message, replies) if m]}
+    if any(mark_of(reply) == DATA_ERASED for reply in replies):
+        answer["erased"] = True  # the widget clears the conversation from the screen
+    return web.json_response(answer, headers=cors)
 
 
 def _is_text(value: str) -> bool:

@@ -373,6 +373,10 @@
       if (result.kind === "ok") {
         state.outbox.shift();
         markFailed(item.entryId, false);
+        if (result.erased) {  // the user's data was erased: so is what the screen and this tab still show
+          state.entries = [];
+          renderAll();
+        }
         result.messages.forEach(function (m) {
           addEntry({ from: "bot", text: typeof m.text === "string" ? m.text : "",
                      buttons: Array.isArray(m.buttons) ? m.buttons : [] });
@@ -410,7 +414,7 @@
     }).then(function (response) {
       if (response.ok) {
         return response.json().then(function (data) {
-          return { kind: "ok", messages: Array.isArray(data.messages) ? data.messages : [] };
+          return { kind: "ok", messages: Array.isArray(data.messages) ? data.messages : [], erased: data.erased === true };
         });
       }
       if (response.status === 429) return { kind: "rate_limited" };
