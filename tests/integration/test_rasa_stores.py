@@ -222,12 +222,14 @@ def test_after_a_new_session_the_conversation_is_what_the_database_gives(tmp_pat
             expired.update(event)
         _turn(expired, "ik ben er weer", "Ommen")
         await store.save(expired)
+        _turn(expired, "nog iets", "Ommen")  # saved again without being read in between
+        await store.save(expired)
         return expired, await store.retrieve(sender), await reader.retrieve(sender)
 
     expired, retrieved, from_database = asyncio.run(conversation())
     assert retrieved is not expired
     assert retrieved.current_state(EventVerbosity.ALL) == from_database.current_state(EventVerbosity.ALL)
-    assert [e.text for e in retrieved.events if isinstance(e, UserUttered)] == ["ik ben er weer"]
+    assert [e.text for e in retrieved.events if isinstance(e, UserUttered)] == ["ik ben er weer", "nog iets"]
 
 
 def test_a_conversation_erased_during_a_turn_keeps_only_that_turn(tmp_path):

@@ -113,10 +113,12 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
             session.flush()  # gives the rows their ids
             last_id = rows[-1].id if rows else None
             session.commit()
-        if stored is None or any(isinstance(e, SessionStarted) for e in itertools.islice(tracker.events, 1, None)):
-            return  # read it back next time: reading gives the latest session only
+        if stored is None:
+            return
         rows_now = Rows(stored.rows.count + len(rows), last_id if rows else stored.rows.last_id)
-        setattr(tracker, _STORED, Stored(rows_now, len(tracker.events)))
+        setattr(tracker, _STORED, Stored(rows_now, len(tracker.events)))  # a second save adds only what is new
+        if any(isinstance(e, SessionStarted) for e in itertools.islice(tracker.events, 1, None)):
+            return  # read it back next time: reading gives the latest session only
         self._cache[tracker.sender_id] = tracker
         while len(self._cache) > CACHED_CONVERSATIONS:
             self._cache.popitem(last=False)
