@@ -125,6 +125,15 @@ def _new_conversation(sender: str) -> DialogueStateTracker:
         ActionExecuted(ACTION_LISTEN_NAME)], DOMAIN.slots)
 
 
+async def _kept_conversation(store: TrackerStore, sender: str, said: str = "hallo") -> None:
+    """A new conversation and two turns: it is read back once, and the second save is kept in the cache."""
+    await store.save(_new_conversation(sender))
+    for place in ("Goor", "Hengelo"):
+        tracker = await store.retrieve(sender)
+        _turn(tracker, said, place)
+        await store.save(tracker)
+
+
 def test_the_saved_conversation_is_handed_out_again_only_while_the_database_holds_what_was_saved(tmp_path):
     store, reader = _sqlite_store(tmp_path), _sqlite_store(tmp_path)  # reader: a second process, without cache
     sender = f"cache-{uuid.uuid4().hex[:8]}"
@@ -155,11 +164,7 @@ def test_a_conversation_erased_or_changed_elsewhere_is_read_from_the_database(tm
     sender = f"cache-{uuid.uuid4().hex[:8]}"
 
     async def conversation():
-        await store.save(_new_conversation(sender))
-        for place in ("Goor", "Hengelo"):  # the second save is kept in the cache
-            tracker = await store.retrieve(sender)
-            _turn(tracker, "hallo", place)
-            await store.save(tracker)
+        await _kept_conversation(store, sender)
         elsewhere = await other_replica.retrieve(sender)
         _turn(elsewhere, "nog een bericht", "Zwolle")
         await other_replica.save(elsewhere)
@@ -171,6 +176,44 @@ def test_a_conversation_erased_or_changed_elsewhere_is_read_from_the_database(tm
         return await store.retrieve(sender)
 
     assert asyncio.run(conversation()) is None
+
+
+def test_after_a_new_session_the_conversation_is_what_the_database_gives(tmp_path):
+    store, reader = _sqlite_store(tmp_path), _sqlite_store(tmp_path)
+    sender = f"cache-{uuid.uuid4().hex[:8]}"
+
+    async def conversation():
+        await _kept_conversation(store, sender)
+        expired = await store.retrieve(sender)  # the session expired: Rasa starts a new one
+        for event in (ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME)):
+            expired.update(event)
+        _turn(expired, "ik ben er weer", "Ommen")
+        await store.save(expired)
+        _turn(expired, "nog iets", "Ommen")  # saved again without being read in between
+        await store.save(expired)
+        return expired, await store.retrieve(sender), await reader.retrieve(sender)
+
+    expired, retrieved, from_database = asyncio.run(conversation())
+    assert retrieved is not expired
+    assert retrieved.current_state(EventVerbosity.ALL) == from_database.current_state(EventVerbosity.ALL)
+    assert [e.text for e in retrieved.events if isinstance(e, UserUttered)] == ["ik ben er weer", "nog iets"]
+
+
+def test_a_conversation_erased_during_a_turn_keeps_only_that_turn(tmp_path):
+    """The erase action deletes the rows while Rasa still holds the tracker; its save must not write them back."""
+    store = _sqlite_store(tmp_path)
+    sender = f"cache-{uuid.uuid4().hex[:8]}"
+
+    async def conversation():
+        await _kept_conversation(store, sender, said="mijn naam is Jan")
+        tracker = await store.retrieve(sender)
+        erase_sender(create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True), sender)
+        _turn(tracker, "wis mijn gegevens", "Ommen")
+        await store.save(tracker)
+        return await store.retrieve(sender)
+
+    after = asyncio.run(conversation())
+    assert [e.text for e in after.events if isinstance(e, UserUttered)] == ["wis mijn gegevens"]
 
 
 ANSWERS = [
@@ -205,49 +248,3 @@ def test_an_action_server_answer_that_breaks_rasas_schema_is_still_refused():
     for broken in ({"events": "geen lijst"}, {"events": [{"event": "no_such_event"}]}, {"responses": ["tekst"]}):
         with pytest.raises(ValidationError):
             action._validate_action_result(broken)
-
-
-def test_after_a_new_session_the_conversation_is_what_the_database_gives(tmp_path):
-    store, reader = _sqlite_store(tmp_path), _sqlite_store(tmp_path)
-    sender = f"cache-{uuid.uuid4().hex[:8]}"
-
-    async def conversation():
-        await store.save(_new_conversation(sender))
-        for place in ("Goor", "Hengelo"):
-            tracker = await store.retrieve(sender)
-            _turn(tracker, "hallo", place)
-            await store.save(tracker)
-        expired = await store.retrieve(sender)  # the session expired: Rasa starts a new one
-        for event in (ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME)):
-            expired.update(event)
-        _turn(expired, "ik ben er weer", "Ommen")
-        await store.save(expired)
-        _turn(expired, "nog iets", "Ommen")  # saved again without being read in between
-        await store.save(expired)
-        return expired, await store.retrieve(sender), await reader.retrieve(sender)
-
-    expired, retrieved, from_database = asyncio.run(conversation())
-    assert retrieved is not expired
-    assert retrieved.current_state(EventVerbosity.ALL) == from_database.current_state(EventVerbosity.ALL)
-    assert [e.text for e in retrieved.events if isinstance(e, UserUttered)] == ["ik ben er weer", "nog iets"]
-
-
-def test_a_conversation_erased_during_a_turn_keeps_only_that_turn(tmp_path):
-    """The erase action deletes the rows while Rasa still holds the tracker; its save must not write them back."""
-    store = _sqlite_store(tmp_path)
-    sender = f"cache-{uuid.uuid4().hex[:8]}"
-
-    async def conversation():
-        await store.save(_new_conversation(sender))
-        for place in ("Goor", "Hengelo"):
-            tracker = await store.retrieve(sender)
-            _turn(tracker, "mijn naam is Jan", place)
-            await store.save(tracker)
-        tracker = await store.retrieve(sender)
-        erase_sender(create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True), sender)
-        _turn(tracker, "wis mijn gegevens", "Ommen")
-        await store.save(tracker)
-        return await store.retrieve(sender)
-
-    after = asyncio.run(conversation())
-    assert [e.text for e in after.events if isinstance(e, UserUttered)] == ["wis mijn gegevens"]

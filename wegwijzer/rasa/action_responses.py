@@ -9,12 +9,10 @@ to Rasa's own check, so it is refused exactly as before (same error, same log li
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+from typing import Any, Dict
 
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
-
-_rasa_check: Callable[[RemoteAction, Dict[str, Any]], bool] = RemoteAction._validate_action_result
 
 
 class ActionResponseCheck:
@@ -43,11 +41,12 @@ def check_action_responses_with_one_validator() -> None:
     if getattr(RemoteAction._validate_action_result, "reuses_validator", False):
         return
     check = ActionResponseCheck(RemoteAction.action_response_format_spec())
+    rasa_check = RemoteAction._validate_action_result
 
     def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
         if check.is_valid(result):
             return True
-        return _rasa_check(self, result)
+        return rasa_check(self, result)
 
     validate_action_result.reuses_validator = True  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
