@@ -37,13 +37,16 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 
 from wegwijzer.rasa.action_responses import check_action_responses_with_one_validator
+from wegwijzer.rasa.kept_connections import keep_endpoint_connections
 
 SQLITE_SYNCHRONOUS = "NORMAL"
 SQLITE_POOL: dict[str, Any] = {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
 CACHED_CONVERSATIONS = 500  # 30-50 kB each (150 events); one not in the cache is read from the database
 _STORED = "_wegwijzer_stored"  # on a tracker this store handed out: what of it the database holds
 
-check_action_responses_with_one_validator()  # this module is what Rasa's endpoints load: see action_responses
+# This module is what Rasa's endpoints load, so the two changes to Rasa's action calls are made here.
+check_action_responses_with_one_validator()  # see action_responses
+keep_endpoint_connections()  # see kept_connections
 
 
 class Rows(NamedTuple):

@@ -1,0 +1,83 @@
+"""Rasa's endpoint requests reuse their connection, keep their headers and survive a server that drops it."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from wegwijzer.rasa import kept_connections
+from wegwijzer.rasa.kept_connections import keep_endpoint_connections
+
+
+@pytest.fixture
+async def server():
+    """An HTTP server that answers with the client's port and Authorization header; ``keep_alive`` is its idle limit."""
+
+    async def answer(request: web.Request) -> web.Response:
+        if request.path == "/fail":
+            return web.json_response({"error": "no"}, status=500)
+        return web.json_response({"port": request.transport.get_extra_info("peername")[1],
+                                  "auth": request.headers.get("Authorization")})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runners = []
+
+    async def start(keep_alive: float = 75.0) -> str:
+        runner = web.AppRunner(app, keepalive_timeout=keep_alive)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def test_requests_share_one_connection_with_the_endpoint_headers(server):
+    keep_endpoint_connections()
+    endpoint = EndpointConfig(await server(), headers={"Authorization": "Bearer secret"})
+    first = await endpoint.request(json={}, method="post", subpath="webhook")
+    second = await endpoint.request(json={}, method="post", subpath="webhook")
+    assert first["port"] == second["port"]
+    assert first["auth"] == second["auth"] == "Bearer secret"
+
+
+async def test_an_idle_connection_is_dropped_before_the_server_drops_it(server, monkeypatch):
+    monkeypatch.setattr(kept_connections, "IDLE_SECONDS", 0.2)
+    keep_endpoint_connections()
+    endpoint = EndpointConfig(await server(keep_alive=0.5))
+    ports = [(await endpoint.request(method="get"))["port"]]
+    await asyncio.sleep(0.4)  # past the client's idle limit, not yet the server's
+    ports.append((await endpoint.request(method="get"))["port"])
+    assert ports[0] != ports[1]
+
+
+async def test_a_connection_the_server_closed_is_not_reused(server):
+    keep_endpoint_connections()
+    endpoint = EndpointConfig(await server(keep_alive=0.1))
+    first = await endpoint.request(method="get")
+    await asyncio.sleep(0.5)  # the server has closed the idle connection
+    second = await endpoint.request(method="get")
+    assert first["port"] != second["port"]
+
+
+async def test_an_error_answer_leaves_the_session_usable(server):
+    keep_endpoint_connections()
+    endpoint = EndpointConfig(await server())
+    with pytest.raises(ClientResponseError):
+        await endpoint.request(method="get", subpath="fail")
+    assert (await endpoint.request(method="get"))["auth"] is None
+
+
+async def test_each_endpoint_keeps_its_own_session(server):
+    keep_endpoint_connections()
+    url = await server()
+    signed = EndpointConfig(url, headers={"Authorization": "Bearer one"})
+    plain = EndpointConfig(url)
+    assert (await signed.request(method="get"))["auth"] == "Bearer one"
+    assert (await plain.request(method="get"))["auth"] is None
