@@ -16,7 +16,7 @@ from actions.common import catalog, intent_of
 from wegwijzer.rasa.side_paths import INTAKE, NOT_A_MISS, interruptions
 from wegwijzer.referral.conversation import cleared_referral
 from wegwijzer.referral.places import UNKNOWN
-from wegwijzer.referral.understanding import EMPLOYEES, NEED, PLACE, SECTOR, understand
+from wegwijzer.referral.understanding import EMPLOYEES, NEED, NEED_FROM_SENTENCE, PLACE, SECTOR, understand
 
 FACT_SLOTS = (PLACE, SECTOR, EMPLOYEES, NEED)
 # While these are asked, the answer is free text for the adviser, not facts to extract.
@@ -43,7 +43,8 @@ def fact_events(tracker: Tracker) -> list[dict[str, Any]]:
         return []
     text = tracker.latest_message.get("text") or ""
     expecting = None if is_side_question(text, intent, requested) else requested
-    understood = understand(catalog(), text, tracker.latest_message.get("entities") or [], expecting=expecting)
+    understood = understand(catalog(), text, tracker.latest_message.get("entities") or [], expecting=expecting,
+                            need_from_sentence=tracker.latest_message.get(NEED_FROM_SENTENCE))
     events = []
     for slot in FACT_SLOTS:
         value = getattr(understood, slot)

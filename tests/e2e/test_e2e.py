@@ -128,6 +128,22 @@ def test_a_correction_at_the_consent_question_asks_consent_for_the_organisation_
     assert (handoff["place"], handoff["municipality"]) == ("Zwolle", "Zwolle")
 
 
+def test_a_need_told_as_a_situation_is_understood_at_the_need_question_and_in_a_first_message(assistant):
+    """No word in these sentences names the need (no keyword, no training example); the NeedClassifier reads it."""
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    reply = assistant.say(sender, "Goedemiddag")
+    reply = assistant.say(sender, "mijn mensen snappen de nieuwe kassa niet")
+    assert "plaats" in texts(reply) and "begreep" not in texts(reply), "the need question is answered"
+    assistant.say(sender, "Deventr")
+    reply = assistant.say(sender, "een bouwbedrijf")
+    reply = assistant.say(sender, "25 man")
+    assert "Ontwikkelfonds Cleantech Regio" in texts(reply), "training in the Deventer region"
+
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    reply = assistant.say(sender, "niemand wil meebetalen aan onze nieuwe loods")
+    assert "plaats" in texts(reply), "the need is read from the first message: the place is asked next"
+
+
 def test_an_english_page_greets_in_english_until_the_user_writes_dutch(assistant):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     reply = say_from_page(assistant, sender, "Hi!", "en")

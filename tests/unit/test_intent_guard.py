@@ -75,3 +75,17 @@ def test_the_component_guards_endings_only_while_a_form_asks():
     assert processed.get("intent")["name"] == FALLBACK
     (processed,) = IntentGuard(sure=0.8, certain=0.9).process([stop_message()], DialogueStateTracker("s", []))
     assert processed.get("intent")["name"] == "stop"
+
+
+def test_a_need_read_from_the_whole_message_turns_only_a_fallback_into_the_intake():
+    """"de bank wil ons niet meer geld lenen" names no need word; the NeedClassifier read financing from it."""
+    sure, unsure = {"name": "financiering", "confidence": 0.9}, {"name": "financiering", "confidence": 0.7}
+    assert guarded_intent(intent("nlu_fallback", 0.4), LANGUAGE_ONLY, need_from_sentence=sure) == INFORM
+    assert guarded_intent(intent("nlu_fallback", 0.4), LANGUAGE_ONLY, need_from_sentence=unsure) is None
+    # "ik heb schulden en kan mijn rekeningen niet meer betalen" reads as financing: the side path stays
+    assert guarded_intent(intent("out_of_scope", 0.6), LANGUAGE_ONLY, need_from_sentence=sure) is None
+    message = Message(data={"text": "de bank wil ons niet meer geld lenen", "intent": intent("nlu_fallback", 0.4),
+                            "intent_ranking": [intent("nlu_fallback", 0.4)], "entities": [],
+                            "need_from_sentence": sure})
+    (processed,) = IntentGuard(sure=0.8, certain=0.9).process([message])
+    assert processed.get("intent")["name"] == INFORM

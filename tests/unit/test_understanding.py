@@ -59,3 +59,41 @@ def test_an_entity_the_user_negated_is_not_the_need(catalog):
     assert understand(catalog, text, tagged).need == "onderwijs"
     assert understand(catalog, "Ik zoek financiering", [{"entity": "need", "value": "financiering", "start": 7,
                                                           "end": 19}]).need == "financiering"
+
+
+READ_FROM_SENTENCE = {"name": "personeel", "confidence": 0.71}
+SURE_FROM_SENTENCE = {"name": "personeel", "confidence": 0.93}
+
+
+def test_the_need_read_from_the_whole_message_answers_the_need_question(catalog):
+    text = "de jongens op de werkvloer snappen het nieuwe systeem nog niet"
+    assert understand(catalog, text, expecting="need").need is None
+    assert understand(catalog, text, expecting="need", need_from_sentence=READ_FROM_SENTENCE).need == "personeel"
+
+
+def test_in_a_free_message_only_a_sure_need_from_the_whole_message_counts(catalog):
+    text = "de jongens op de werkvloer snappen het nieuwe systeem nog niet"
+    assert understand(catalog, text, need_from_sentence=READ_FROM_SENTENCE).need is None
+    assert understand(catalog, text, need_from_sentence=SURE_FROM_SENTENCE).need == "personeel"
+
+
+def test_a_message_describing_the_business_is_not_read_for_a_need_it_does_not_name(catalog):
+    """"bouwbedrijf in Genemuiden met 45 medewerkers" read as innovation (0.90) in cross-validation."""
+    for text in ("wij zijn een bouwbedrijf in Genemuiden met 45 medewerkers", "transportbedrijf, 22 chauffeurs"):
+        assert understand(catalog, text, need_from_sentence=SURE_FROM_SENTENCE).need is None
+
+
+def test_a_need_word_wins_over_the_need_read_from_the_whole_message(catalog):
+    text = "we zoeken een lening voor nieuwe persen"
+    assert understand(catalog, text, expecting="need", need_from_sentence=SURE_FROM_SENTENCE).need == "financiering"
+
+
+def test_the_need_read_from_the_whole_message_is_not_used_while_another_question_is_open(catalog):
+    """An answer to the sector question describes the business, not the request."""
+    text = "we maken machines voor de voedingsindustrie"
+    assert understand(catalog, text, expecting="sector", need_from_sentence=SURE_FROM_SENTENCE).need is None
+
+
+def test_an_unknown_need_from_the_classifier_is_ignored(catalog):
+    assert understand(catalog, "iets heel anders", expecting="need",
+                      need_from_sentence={"name": "reizen", "confidence": 0.9}).need is None

@@ -11,7 +11,8 @@ such as "ik heb een vraag over innovatie" or "hallo, vraagje over scholing" then
 below the fallback threshold ("Dat begreep ik niet", while the need was plainly said) or on a side path
 with middling confidence ("ik heb een vraag" resembles "ik heb een nieuwe vraag", a restart). When the
 entity extractors found a need or a sector in the message, that fact is the better evidence: the intent
-becomes ``inform`` and the intake form reads the facts. A side path the classifier is sure of stays
+becomes ``inform`` and the intake form reads the facts. A need the NeedClassifier is sure of from the whole
+message (no word names it) turns only a fallback into ``inform``, never a side path. A side path the classifier is sure of stays
 ("ik wil iemand spreken over een lening" is a request for a person), and so do a correction and a question
 about an organisation, which carry facts of their own (guard 1).
 """
@@ -28,6 +29,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 
 from wegwijzer.rasa.side_paths import SIDE_PATHS
+from wegwijzer.referral.understanding import NEED_FROM_SENTENCE, SURE_NEED_FROM_SENTENCE
 
 INFORM = "inform"
 FALLBACK = "nlu_fallback"
@@ -43,8 +45,13 @@ def names_a_fact(entities: list[dict[str, Any]]) -> bool:
     return any(e.get("entity") in FACT_ENTITIES and e.get("value") not in (None, "") for e in entities)
 
 
+def sure_need_from_sentence(need_from_sentence: dict[str, Any] | None) -> bool:
+    return float((need_from_sentence or {}).get("confidence") or 0.0) >= SURE_NEED_FROM_SENTENCE
+
+
 def guarded_intent(intent: dict[str, Any] | None, entities: list[dict[str, Any]], in_form: bool = True,
-                   sure: float = SURE, certain: float = CERTAIN) -> str | None:
+                   sure: float = SURE, certain: float = CERTAIN,
+                   need_from_sentence: dict[str, Any] | None = None) -> str | None:
     """The intent to use instead of ``intent`` (``inform`` or ``nlu_fallback``); None to keep it."""
     if not intent:
         return None
@@ -52,6 +59,8 @@ def guarded_intent(intent: dict[str, Any] | None, entities: list[dict[str, Any]]
     confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
     if name in OVERRIDABLE and names_a_fact(entities) and (name == FALLBACK or confidence < sure):
         return INFORM
+    if name == FALLBACK and sure_need_from_sentence(need_from_sentence):  # not over a side path: "ik heb schulden
+        return INFORM  # en kan mijn rekeningen niet betalen" reads as financing, and is no question for an adviser
     if in_form and name in ENDING and confidence < certain:
         return FALLBACK
     return None
@@ -79,7 +88,8 @@ class IntentGuard(GraphComponent):
         in_form = bool(tracker and tracker.active_loop_name)
         for message in messages:
             intent = message.get(INTENT)
-            name = guarded_intent(intent, message.get(ENTITIES) or [], in_form, self.sure, self.certain)
+            name = guarded_intent(intent, message.get(ENTITIES) or [], in_form, self.sure, self.certain,
+                                  message.get(NEED_FROM_SENTENCE))
             if name is None:
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]

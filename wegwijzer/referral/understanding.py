@@ -20,10 +20,17 @@ from wegwijzer.referral.size import parse_size
 from wegwijzer.referral.text import words
 
 PLACE, SECTOR, EMPLOYEES, NEED = "place", "sector", "employees", "need"
+# The need the NLU read from the whole message (``wegwijzer.rasa.need_classifier``): ``{"name", "confidence"}``.
+NEED_FROM_SENTENCE = "need_from_sentence"
 # A message with this many words besides greetings and stock words ("hallo, ik zoek hulp voor mijn
 # bedrijf": none) that names a need already says what the user wants: it is passed on as the request in
 # their own words instead of asking for it again; with more it is a request even when no need keyword
 # was recognised (the need question then still follows).
+# A need read from the whole message (no word names it) is taken as the answer to the need question; in a
+# message that answers no question only from this confidence, and only when the message does not describe
+# the business (place, sector or size): "bouwbedrijf in Genemuiden met 45 medewerkers" read as innovation
+# (0.90) in cross-validation, a description of the situation ("de bank wil niet meer lenen") does not.
+SURE_NEED_FROM_SENTENCE = 0.85
 MIN_CONTENT_WORDS_WITH_A_NEED = 3
 MIN_CONTENT_WORDS_WITHOUT_A_NEED = 7
 
@@ -75,8 +82,12 @@ def _credible_postcode(catalog: Catalog, value: str) -> bool:
     return not (status == OUTSIDE and value.strip().isdigit())  # a bare number is likelier a year or amount
 
 
-def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), expecting: str | None = None) -> Understood:
-    """Everything ``text`` says about the business. ``expecting`` is the question it answers, if any."""
+def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), expecting: str | None = None,
+               need_from_sentence: Mapping | None = None) -> Understood:
+    """Everything ``text`` says about the business. ``expecting`` is the question it answers, if any.
+
+    The need comes from a word that names it (an entity, else a keyword); only when there is none from
+    ``need_from_sentence`` (see ``SURE_NEED_FROM_SENTENCE``)."""
     entities = list(entities)
     is_payload = (text or "").startswith("/")
     typed = "" if is_payload else (text or "")
@@ -113,6 +124,10 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
     need = next((v for v in _entity_values(entities, "need", typed) if v in needs), None)
     if need is None and typed:
         need = catalog.needs.best(typed)
+    if need is None and typed and need_from_sentence and need_from_sentence.get("name") in needs:
+        if expecting == NEED or (expecting is None and not (place or sector or size) and
+                                 float(need_from_sentence.get("confidence") or 0) >= SURE_NEED_FROM_SENTENCE):
+            need = str(need_from_sentence["name"])
 
     count = len(content_words(typed))
     return Understood(
