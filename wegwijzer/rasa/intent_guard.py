@@ -11,10 +11,10 @@ such as "ik heb een vraag over innovatie" or "hallo, vraagje over scholing" then
 below the fallback threshold ("Dat begreep ik niet", while the need was plainly said) or on a side path
 with middling confidence ("ik heb een vraag" resembles "ik heb een nieuwe vraag", a restart). When the
 entity extractors found a need or a sector in the message, that fact is the better evidence: the intent
-becomes ``inform`` and the intake form reads the facts. A need the NeedClassifier is sure of from the whole
-message (no word names it) turns only a fallback into ``inform``, never a side path. A side path the classifier is sure of stays
+becomes ``inform`` and the intake form reads the facts. A side path the classifier is sure of stays
 ("ik wil iemand spreken over een lening" is a request for a person), and so do a correction and a question
-about an organisation, which carry facts of their own (guard 1).
+about an organisation, which carry facts of their own (guard 1). A need the NeedClassifier is sure of from
+the whole message (no word names it) turns only a fallback into ``inform``, never a side path.
 """
 from __future__ import annotations
 

@@ -26,13 +26,13 @@ NEED_FROM_SENTENCE = "need_from_sentence"
 # bedrijf": none) that names a need already says what the user wants: it is passed on as the request in
 # their own words instead of asking for it again; with more it is a request even when no need keyword
 # was recognised (the need question then still follows).
+MIN_CONTENT_WORDS_WITH_A_NEED = 3
+MIN_CONTENT_WORDS_WITHOUT_A_NEED = 7
 # A need read from the whole message (no word names it) is taken as the answer to the need question; in a
 # message that answers no question only from this confidence, and only when the message does not describe
 # the business (place, sector or size): "bouwbedrijf in Genemuiden met 45 medewerkers" read as innovation
 # (0.90) in cross-validation, a description of the situation ("de bank wil niet meer lenen") does not.
 SURE_NEED_FROM_SENTENCE = 0.85
-MIN_CONTENT_WORDS_WITH_A_NEED = 3
-MIN_CONTENT_WORDS_WITHOUT_A_NEED = 7
 
 
 @dataclass(frozen=True)
