@@ -71,6 +71,19 @@ def test_it_learns_from_the_sentence_features_and_answers_as_scikit_learn_does(s
     assert says_hello.get(NEED_FROM_SENTENCE) is None  # "no need" is never passed on
 
 
+def test_with_one_need_and_no_need_it_answers_as_scikit_learn_does(storage):
+    rng = np.random.default_rng(3)
+    centres = {"financiering": rng.normal(size=512), NO_NEED: rng.normal(size=512)}
+    examples = [example(f"{label} {n}", (), None if label == NO_NEED else label,
+                        (centre + 0.8 * rng.normal(size=512)).astype(np.float32))
+                for label, centre in centres.items() for n in range(10)]
+    trained = classifier(storage)
+    trained.train(TrainingData(training_examples=examples))
+    features = np.vstack([m.get_dense_features(TEXT)[1].features[0] for m in examples])
+    reference = new_regression(42).fit(features, [need_label(m) for m in examples])
+    np.testing.assert_allclose(trained.probabilities(features), reference.predict_proba(features), atol=1e-6)
+
+
 def test_an_unsure_reading_is_not_passed_on(storage):
     data, centres = training_data(np.random.default_rng(1))
     trained = classifier(storage, threshold=0.6)

@@ -114,8 +114,8 @@ class NeedClassifier(GraphComponent):
     def probabilities(self, features: sparse.spmatrix | np.ndarray) -> np.ndarray:
         """The same as scikit-learn's ``predict_proba`` of the trained regression (multinomial softmax)."""
         scores = np.asarray(features @ self._coef.T) + self._intercept
-        if len(self._classes) == 2:  # scikit-learn's binary regression stores one row of weights
-            scores = np.concatenate([-scores, scores], axis=-1)
+        if len(self._classes) == 2:  # one row of weights: the score of the second class against the first
+            scores = np.concatenate([np.zeros_like(scores), scores], axis=-1)
         scores = scores - scores.max(axis=-1, keepdims=True)
         exponents = np.exp(scores)
         return exponents / exponents.sum(axis=-1, keepdims=True)
@@ -136,4 +136,5 @@ class NeedClassifier(GraphComponent):
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Rasa passes the training data through; the training examples need no reading."""
         return training_data
