@@ -94,6 +94,8 @@ def test_the_need_read_from_the_whole_message_is_not_used_while_another_question
     assert understand(catalog, text, expecting="sector", need_from_sentence=SURE_FROM_SENTENCE).need is None
 
 
-def test_an_unknown_need_from_the_classifier_is_ignored(catalog):
-    assert understand(catalog, "iets heel anders", expecting="need",
-                      need_from_sentence={"name": "reizen", "confidence": 0.9}).need is None
+@pytest.mark.parametrize("reading", [{"name": "reizen", "confidence": 0.9}, {"name": ["kennis"], "confidence": 0.9},
+                                     {"name": "kennis", "confidence": "zeker"}, "kennis", ["kennis"]])
+def test_a_reading_that_is_no_known_need_with_a_number_is_ignored(catalog, reading):
+    """The parse result is input like any other: an unknown or malformed reading changes nothing."""
+    assert understand(catalog, "iets heel anders", need_from_sentence=reading).need is None

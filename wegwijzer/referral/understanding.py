@@ -124,10 +124,12 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
     need = next((v for v in _entity_values(entities, "need", typed) if v in needs), None)
     if need is None and typed:
         need = catalog.needs.best(typed)
-    if need is None and typed and need_from_sentence and need_from_sentence.get("name") in needs:
-        if expecting == NEED or (expecting is None and not (place or sector or size) and
-                                 float(need_from_sentence.get("confidence") or 0) >= SURE_NEED_FROM_SENTENCE):
-            need = str(need_from_sentence["name"])
+    read = need_from_sentence if isinstance(need_from_sentence, Mapping) else {}
+    if need is None and typed and isinstance(read.get("name"), str) and read["name"] in needs:
+        confidence = read.get("confidence")
+        sure = isinstance(confidence, (int, float)) and confidence >= SURE_NEED_FROM_SENTENCE
+        if expecting == NEED or (expecting is None and sure and not (place or sector or size)):
+            need = read["name"]
 
     count = len(content_words(typed))
     return Understood(
