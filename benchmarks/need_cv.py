@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 
 from wegwijzer.catalog.cache import Catalog  # noqa: E402
 from wegwijzer.catalog.files import read_folder  # noqa: E402
-from wegwijzer.rasa.need_classifier import NO_NEED, NeedClassifier, need_label, new_regression  # noqa: E402
+from wegwijzer.rasa.need_classifier import NO_NEED, NeedClassifier, need_label, new_regression, reading  # noqa: E402
 from wegwijzer.rasa.sentence_encoder import SentenceEncoderFeaturizer  # noqa: E402
 from wegwijzer.referral.understanding import NEED, understand  # noqa: E402
 
@@ -50,10 +50,7 @@ def held_out_readings(texts: list[str], gold: list[str], embeddings: np.ndarray,
         features = sparse.hstack([sparse.csr_matrix(embeddings)] + [c.transform(texts) for c in counts], format="csr")
         regression = new_regression(42).fit(features[train], [gold[i] for i in train])
         for i, row in zip(test, regression.predict_proba(features[test])):
-            best = int(row.argmax())
-            name = str(regression.classes_[best])
-            if name != NO_NEED and row[best] >= THRESHOLD:
-                readings[i] = {"name": name, "confidence": float(row[best])}
+            readings[i] = reading(regression.classes_, row, THRESHOLD)
     return readings
 
 

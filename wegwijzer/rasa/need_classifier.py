@@ -51,6 +51,14 @@ def sentence_features(message: Message, featurizers: list[str]) -> sparse.csr_ma
         if features else None
 
 
+def reading(classes: np.ndarray, probabilities: np.ndarray, threshold: float) -> dict[str, Any] | None:
+    """``need_from_sentence`` for one message's class probabilities: its likeliest need if that reaches
+    ``threshold``, else None ("no need" is never a reading)."""
+    best = int(probabilities.argmax())
+    name, confidence = str(classes[best]), float(probabilities[best])
+    return {"name": name, "confidence": round(confidence, 3)} if name != NO_NEED and confidence >= threshold else None
+
+
 def new_regression(seed: int) -> LogisticRegression:
     return LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced", random_state=seed)
 
@@ -127,12 +135,9 @@ class NeedClassifier(GraphComponent):
             features = sentence_features(message, self._config["featurizers"]) if message.get(TEXT) else None
             if features is None:
                 continue
-            probabilities = self.probabilities(features)[0]
-            best = int(probabilities.argmax())
-            name, confidence = str(self._classes[best]), float(probabilities[best])
-            if name != NO_NEED and confidence >= self._config["threshold"]:
-                message.set(NEED_FROM_SENTENCE, {"name": name, "confidence": round(confidence, 3)},
-                            add_to_output=True)
+            read = reading(self._classes, self.probabilities(features)[0], self._config["threshold"])
+            if read is not None:
+                message.set(NEED_FROM_SENTENCE, read, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
