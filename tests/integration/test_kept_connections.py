@@ -39,9 +39,22 @@ async def server():
         runners.append(runner)
         return f"http://127.0.0.1:{runner.addresses[0][1]}"
 
+    start.transports = transports  # type: ignore[attr-defined]
     yield start
     for runner in runners:
         await runner.cleanup()
+
+
+async def until_closed(transport, limit: float = 10.0) -> None:
+    """Wait until the server has closed ``transport`` on its own and the client had a moment to see it.
+    aiohttp's server may close an idle connection up to a second after its keep-alive, so a fixed sleep
+    raced with it on a busy machine."""
+    waited = 0.0
+    while not transport.is_closing():
+        assert waited < limit, "the server never closed the idle connection"
+        await asyncio.sleep(0.05)
+        waited += 0.05
+    await asyncio.sleep(0.1)
 
 
 async def test_requests_share_one_connection_with_the_endpoint_headers(server):
@@ -56,9 +69,9 @@ async def test_requests_share_one_connection_with_the_endpoint_headers(server):
 async def test_an_idle_connection_is_dropped_before_the_server_drops_it(server, monkeypatch):
     monkeypatch.setattr(kept_connections, "IDLE_SECONDS", 0.2)
     keep_endpoint_connections()
-    endpoint = EndpointConfig(await server(keep_alive=0.5))
+    endpoint = EndpointConfig(await server(keep_alive=5.0))
     connections = [(await endpoint.request(method="get"))["connection"]]
-    await asyncio.sleep(0.4)  # past the client's idle limit, not yet the server's
+    await asyncio.sleep(1.0)  # past the client's idle limit (its cleanup may come one period late), not the server's
     connections.append((await endpoint.request(method="get"))["connection"])
     assert connections == [0, 1]
 
@@ -67,7 +80,7 @@ async def test_a_connection_the_server_closed_is_not_reused(server):
     keep_endpoint_connections()
     endpoint = EndpointConfig(await server(keep_alive=0.1))
     first = await endpoint.request(method="get")
-    await asyncio.sleep(0.5)  # the server has closed the idle connection
+    await until_closed(server.transports[0])
     second = await endpoint.request(method="get")
     assert (first["connection"], second["connection"]) == (0, 1)
 
