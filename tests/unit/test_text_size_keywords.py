@@ -76,3 +76,24 @@ def test_a_negated_keyword_is_not_what_the_user_wants():
     assert matcher.best("ik zoek stagiairs, niet financiering") == "onderwijs"
     assert matcher.best("niet een lening maar stagiairs") == "onderwijs"
     assert matcher.best("financiering") == "financiering"
+
+
+def test_a_leading_star_matches_the_end_of_a_compound():
+    matcher = KeywordMatcher([("personeel", ["*cursus"]), ("financiering", ["*subsidie*"])])
+    assert matcher.best("ik wil een managementcursus volgen") == "personeel"
+    assert matcher.best("een cursus") == "personeel"
+    assert matcher.best("cursusaanbod") is None, "*cursus does not match the start of a word"
+    assert matcher.best("we vragen een innovatiesubsidieregeling aan") == "financiering", "*x* matches inside"
+
+
+def test_a_typo_is_forgiven_only_in_a_phrase_known_to_name_a_need():
+    matcher = KeywordMatcher([("financiering", ["*subsidie*", "funding"]), ("onderwijs", ["interns"]),
+                              ("kennis", ["kennis", "internet"])])
+    assert matcher.best("een subsdie aanvraag") is None, "free text: a keyword is written as it is"
+    assert matcher.best_forgiving("subsdie") == "financiering"
+    assert matcher.best_forgiving("subsdieaanvraag") == "financiering", "the start of a word*"
+    assert matcher.best_forgiving("fundnig") == "financiering", "two letters swapped count once"
+    assert matcher.best_forgiving("kenis") is None, "keywords under 7 letters have too many real neighbours"
+    assert matcher.best_forgiving("sbusdie") is None, "two typos are too many"
+    assert matcher.best_forgiving("intern") == "onderwijs"
+    assert matcher.best_forgiving("interne") is None, "a typo away from two needs' words is neither"

@@ -1,37 +1,60 @@
 """Recognising a need or sector from free text with the keywords in the referral data.
 
 A keyword is a word or phrase, matched on whole words of the normalised text; a trailing ``*``
-matches every word that starts with it (``robotiser*`` matches "robotiseren").
+matches every word that starts with it (``robotiser*`` matches "robotiseren"), a leading ``*`` every
+word that ends with it: Dutch glues words together and the last part says what the whole is
+(``*cursus`` matches "managementcursus").
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
 
-from wegwijzer.referral.text import normalize
+from wegwijzer.referral.text import normalize, osa_distance
+
+# A word of a need phrase the NLU found ("subsdie") may be a typo of a keyword this long or longer: shorter
+# words have too many real neighbours one letter away ("kennis", "kennen").
+MIN_TYPO_KEYWORD = 7
 
 
 @dataclass(frozen=True)
 class _Keyword:
     words: tuple[str, ...]
-    prefix: bool
+    prefix: bool  # the last word may go on: "robotiser*"
+    suffix: bool  # the first word may be the end of a longer word: "*cursus"
 
     def matches_at(self, tokens: list[str], start: int) -> bool:
         end = start + len(self.words)
         if end > len(tokens):
             return False
-        for offset, word in enumerate(self.words):
-            token = tokens[start + offset]
-            last = offset == len(self.words) - 1
-            if token != word and not (last and self.prefix and token.startswith(word)):
-                return False
-        return True
+        return all(self.word_matches(offset, tokens[start + offset]) for offset in range(len(self.words)))
+
+    def word_matches(self, offset: int, token: str) -> bool:
+        word = self.words[offset]
+        last, first = offset == len(self.words) - 1, offset == 0
+        if last and self.prefix and first and self.suffix:
+            return word in token
+        if last and self.prefix:
+            return token.startswith(word)
+        if first and self.suffix:
+            return token.endswith(word)
+        return token == word
+
+    def near(self, token: str) -> bool:
+        """Whether ``token`` is one typo away from this one-word keyword (or its start from it, for ``word*``; a
+        typo in a compound, "managmentcursus", is not looked for)."""
+        if len(self.words) != 1 or len(self.words[0]) < MIN_TYPO_KEYWORD:
+            return False
+        word = self.words[0]
+        if not self.prefix:
+            return osa_distance(token, word, 1) <= 1
+        return any(osa_distance(token[:length], word, 1) <= 1 for length in (len(word) - 1, len(word), len(word) + 1))
 
 
 def _compile(keyword: str) -> _Keyword | None:
-    prefix = keyword.strip().endswith("*")
-    words = tuple(normalize(keyword.rstrip("*")).split())
-    return _Keyword(words, prefix) if words else None
+    raw = keyword.strip()
+    words = tuple(normalize(raw.strip("*")).split())
+    return _Keyword(words, raw.endswith("*"), raw.startswith("*")) if words else None
 
 
 ARTICLES = frozenset({"de", "het", "een", "the", "a", "an"})
@@ -58,15 +81,16 @@ class KeywordMatcher:
         self.served_markers = frozenset(served_markers)
         self._keywords: list[tuple[str, _Keyword]] = []
         self._by_first_word: dict[str, list[tuple[str, _Keyword]]] = {}
-        self._prefixed: list[tuple[str, _Keyword]] = []
+        self._open_ended: list[tuple[str, _Keyword]] = []
         for key, keywords in keywords_by_key:
             for raw in keywords:
                 compiled = _compile(raw)
                 if compiled is None:
                     continue
                 entry = (key, compiled)
-                if compiled.prefix and len(compiled.words) == 1:
-                    self._prefixed.append(entry)
+                self._keywords.append(entry)
+                if compiled.suffix or compiled.prefix and len(compiled.words) == 1:
+                    self._open_ended.append(entry)
                 else:
                     self._by_first_word.setdefault(compiled.words[0], []).append(entry)
 
@@ -75,22 +99,30 @@ class KeywordMatcher:
         found = []
         for start, token in enumerate(tokens):
             candidates = list(self._by_first_word.get(token, ()))
-            candidates += [e for e in self._prefixed if token.startswith(e[1].words[0])]
+            candidates += [e for e in self._open_ended if e[1].word_matches(0, token)]
             for key, keyword in candidates:
                 if keyword.matches_at(tokens, start):
                     found.append((key, start, start + len(keyword.words)))
         return found
 
     def scores(self, text: str) -> dict[str, float]:
-        """Key -> number of words matched; a longer phrase weighs more than a single word."""
-        scores: dict[str, float] = {}
+        """Key -> number of words matched; a longer phrase weighs more than a single word, and a word two keywords
+        of one key match ("subsidie": subsidie* and subsid*) counts once."""
+        covered: dict[str, dict[int, float]] = {}
         tokens = normalize(text).split()
         for key, start, end in self.spans(tokens):
             if negated(tokens, start):
                 continue
             weight = 0.5 if self._after_served_marker(tokens, start) else 1.0
-            scores[key] = scores.get(key, 0) + (end - start) * weight
-        return scores
+            words = covered.setdefault(key, {})
+            for index in range(start, end):
+                words[index] = max(words.get(index, 0.0), weight)
+        return {key: sum(words.values()) for key, words in covered.items()}
+
+    def negated_keys(self, text: str) -> set[str]:
+        """The keys whose keywords in ``text`` follow a negation ("niet financiering")."""
+        tokens = normalize(text).split()
+        return {key for key, start, _ in self.spans(tokens) if negated(tokens, start)}
 
     def _after_served_marker(self, tokens: list[str], start: int) -> bool:
         before = start - 1
@@ -107,3 +139,14 @@ class KeywordMatcher:
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             return None
         return ranked[0][0]
+
+    def best_forgiving(self, phrase: str) -> str | None:
+        """``best`` for a short phrase already known to name a category (the NLU marked it), forgiving one typo
+        per word: "subsdie" is subsidie. Only such phrases: in free text a typo away is often another real word
+        ("finding" and funding, "interne" and interns)."""
+        found = self.best(phrase)
+        if found is not None:
+            return found
+        keys = {key for token in normalize(phrase).split() if len(token) >= MIN_TYPO_KEYWORD - 1
+                for key, keyword in self._keywords if keyword.near(token)}
+        return keys.pop() if len(keys) == 1 else None
