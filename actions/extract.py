@@ -16,7 +16,9 @@ from actions.common import catalog, intent_of
 from wegwijzer.rasa.side_paths import INTAKE, NOT_A_MISS, interruptions
 from wegwijzer.referral.conversation import cleared_referral
 from wegwijzer.referral.places import UNKNOWN
-from wegwijzer.referral.understanding import EMPLOYEES, NEED, NEED_FROM_SENTENCE, PLACE, SECTOR, understand
+from wegwijzer.referral.understanding import (
+    EMPLOYEES, NEED, NEED_FROM_SENTENCE, NEED_OPTIONS, PLACE, SECTOR, understand,
+)
 
 FACT_SLOTS = (PLACE, SECTOR, EMPLOYEES, NEED)
 # While these are asked, the answer is free text for the adviser, not facts to extract.
@@ -52,6 +54,8 @@ def fact_events(tracker: Tracker) -> list[dict[str, Any]]:
         may_change = current is None or slot == requested or intent == "correct"
         if value is not None and value != current and may_change:
             events.append(SlotSet(slot, value))
+    if understood.need_options and tracker.get_slot(NEED) is None:
+        events.append(SlotSet(NEED_OPTIONS, list(understood.need_options)))  # the need question asks which
     if understood.is_request and not tracker.get_slot("request_text"):
         events.append(SlotSet("request_text", text.strip()))
     if events and (tracker.get_slot("referral") is not None or tracker.get_slot("consent") is not None):

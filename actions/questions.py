@@ -17,11 +17,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import catalog, domain_text, language
 from wegwijzer.referral.conversation import (
-    need_buttons, place_choice_buttons, public_contact, reachable_organisation, sector_buttons, suggestion_buttons,
+    need_buttons, need_label, place_choice_buttons, public_contact, reachable_organisation, sector_buttons,
+    suggestion_buttons,
 )
 from wegwijzer.referral.place_confirmation import (
     AFTER_OUTSIDE, CONFIRM, CONFIRM_OUTSIDE, DECLINED, confirmation_buttons,
 )
+from wegwijzer.referral.understanding import NEED_OPTIONS
 
 MISSES_BEFORE_HUMAN = 2
 
@@ -58,8 +60,26 @@ class Question:
 
 
 class NeedQuestion(Question):
+    """Besides the plain question: "Gaat uw vraag vooral over ... of over ...?" when a word named one need and the
+    whole message read as another (``need_options``, see ``wegwijzer.referral.understanding``)."""
+
     def buttons(self, tracker: Tracker) -> list[dict[str, str]]:
         return [b.as_dict() for b in need_buttons(catalog(), language(tracker))]
+
+    def put(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        options = tracker.get_slot(NEED_OPTIONS)
+        if not options:
+            return super().put(dispatcher, tracker, domain)
+        lang = language(tracker)
+        needs = {n.key: n for n in catalog().data.needs}
+        chosen = [needs[key] for key in options if isinstance(key, str) and key in needs][:2]
+        if len(chosen) < 2:
+            super().put(dispatcher, tracker, domain)
+        else:
+            first, second = (need_label(n, lang, in_sentence=True) for n in chosen)
+            dispatcher.utter_message(response="utter_need_choice", first=first, second=second,
+                                     buttons=[b.as_dict() for b in need_buttons(catalog(), lang, [n.key for n in chosen])])
+        return [SlotSet(NEED_OPTIONS, None)]
 
 
 class SectorQuestion(Question):

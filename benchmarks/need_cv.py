@@ -7,8 +7,9 @@ of each held-out example with ``understand`` (keywords first, then the classifie
 once as a message that answers no question and once as the answer to the need question; next to it the same
 without the classifier. Features as in config.yml: the sentence encoder's embedding plus word and character
 (2-5) n-gram counts (scikit-learn's counts here, close to Rasa's). "Sentences" are the examples whose need
-no word names (the need is in their metadata); "no need" is how often a need is read where there is none.
-Folds are stratified and seeded. Prints numbers; asserts nothing.
+no word names (the need is in their metadata); "no need" is how often a need is read where there is none;
+"asked which of two" counts the messages where a word and a sure reading disagree, so that the user chooses
+(not counted as right). Folds are stratified and seeded. Prints numbers; asserts nothing.
 """
 from __future__ import annotations
 
@@ -73,11 +74,14 @@ def main() -> None:
           f"{sum(groups['need words'])} with a need word, {sum(no_need)} without a need; {dict(Counter(gold))}")
 
     def report(name: str, readings: list[dict | None], expecting: str | None) -> None:
-        read = [understand(catalog, t, expecting=expecting, need_from_sentence=r).need for t, r in zip(texts, readings)]
+        understood = [understand(catalog, t, expecting=expecting, need_from_sentence=r) for t, r in zip(texts, readings)]
+        read = [u.need for u in understood]
         cells = [f"{group} {np.mean([r == g for r, g, w in zip(read, gold, which) if w]):.2f}"
                  for group, which in groups.items()]
         false = np.mean([r is not None for r, w in zip(read, no_need) if w])
-        print(f"  {name:<36} right: {' | '.join(cells)} | no need read as a need {false:.1%}")
+        asked = [(u.need_options, g) for u, g in zip(understood, gold) if u.need_options]
+        choice = f"{len(asked)} asked which of two, the right one among them {sum(g in o for o, g in asked)}"
+        print(f"  {name:<36} right: {' | '.join(cells)} | no need read as a need {false:.1%} | {choice}")
 
     for seed in args.seeds:
         print(f"folds seed {seed}")

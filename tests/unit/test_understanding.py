@@ -99,3 +99,41 @@ def test_the_need_read_from_the_whole_message_is_not_used_while_another_question
 def test_a_reading_that_is_no_known_need_with_a_number_is_ignored(catalog, reading):
     """The parse result is input like any other: an unknown or malformed reading changes nothing."""
     assert understand(catalog, "iets heel anders", need_from_sentence=reading).need is None
+
+
+def test_a_need_phrase_the_nlu_found_is_read_with_one_typo_forgiven(catalog):
+    text = "Is er iemand die mij kan helpen met een subsdie aanvraag?"
+    tagged = [{"entity": "need", "value": "subsdie", "start": text.index("subsdie"), "end": text.index("subsdie") + 7}]
+    assert understand(catalog, text).need is None, "in free text a keyword is written as it is"
+    assert understand(catalog, text, tagged).need == "financiering"
+
+
+def test_a_word_and_a_sure_reading_that_disagree_leave_the_need_open_with_both_as_options(catalog):
+    text = "wie betaalt mee aan onze verduurzaming"
+    understood = understand(catalog, text, need_from_sentence={"name": "financiering", "confidence": 0.98})
+    assert (understood.need, understood.need_options) == (None, ("kennis", "financiering"))
+    assert understood.is_request
+    unsure = understand(catalog, text, need_from_sentence={"name": "financiering", "confidence": 0.8})
+    assert (unsure.need, unsure.need_options) == ("kennis", ())
+
+
+@pytest.mark.parametrize("text", ["wij zijn een bedrijf in de zakelijke dienstverlening",
+                                  "we onderhouden computernetwerken voor bedrijven"])
+def test_a_word_that_ends_in_a_need_word_with_another_meaning_is_no_need(catalog, text):
+    """No "*lening" (dienstverlening) or "*netwerk" (computernetwerk) in the keywords."""
+    assert understand(catalog, text).need is None
+
+
+def test_a_need_the_user_said_no_to_is_not_taken_from_the_reading_either(catalog):
+    """The classifier reads "stagiairs, niet financiering" as financing: it has no eye for the "niet"."""
+    text = "ik zoek eigenlijk stagiairs, niet financiering"
+    understood = understand(catalog, text, need_from_sentence={"name": "financiering", "confidence": 0.95})
+    assert (understood.need, understood.need_options) == ("onderwijs", ())
+
+
+def test_two_needs_named_by_a_misspelt_entity_and_another_word_are_both_options(catalog):
+    text = "we hebben een stagiar nodig voor de zomer maar ook geld voor een nieuwe bus"
+    tagged = [{"entity": "need", "value": "stagiar", "start": 14, "end": 21},
+              {"entity": "need", "value": "financiering", "start": 51, "end": 55}]
+    understood = understand(catalog, text, tagged, need_from_sentence={"name": "financiering", "confidence": 0.97})
+    assert understood.need is None and set(understood.need_options) == {"onderwijs", "financiering"}

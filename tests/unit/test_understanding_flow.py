@@ -14,6 +14,7 @@ import actions.intake
 import actions.questions
 from actions.contact import ValidateContactForm
 from actions.intake import ValidateIntakeForm
+from wegwijzer.referral.understanding import NEED_FROM_SENTENCE
 from wegwijzer.storage.engine import PROJECT_ROOT
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -26,14 +27,15 @@ def referral_data(catalog, monkeypatch):
 
 
 def turn(form, text: str, slots: dict | None = None, intent: str = "inform", requested: str | None = None,
-         active: bool = True, entities: list | None = None) -> tuple[dict, list[dict]]:
+         active: bool = True, entities: list | None = None, reading: dict | None = None) -> tuple[dict, list[dict]]:
     """One user message handled by a form's validator, as Rasa runs it: the slots Rasa extracted are events
-    since that message. Returns the slots set and the messages sent."""
+    since that message; ``reading`` is the need the NLU read from the whole message. Returns the slots set and
+    the messages sent."""
     form_name = "contact_form" if isinstance(form, ValidateContactForm) else "intake_form"
     all_slots = {name: None for name in DOMAIN["slots"]}
     all_slots.update({"language": "nl", "misses": 0, "requested_slot": requested, **(slots or {})})
     tracker = Tracker("conv-1", all_slots, {"text": text, "intent": {"name": intent, "confidence": 1.0},
-                                            "entities": entities or []},
+                                            "entities": entities or [], NEED_FROM_SENTENCE: reading},
                       [{"event": "user", "text": text}], False, None, {"name": form_name} if active else {},
                       "action_listen")
     dispatcher = CollectingDispatcher()
@@ -260,3 +262,51 @@ def test_not_understood_is_never_said_twice_in_a_row():
     assert fallback([bot("utter_default_again")])[1] == ["utter_default"]
     for variant in DOMAIN["responses"]["utter_default_again"]:
         assert "/human" in [b["payload"] for b in variant["buttons"]]
+
+
+# -- a need word against the whole message: asked, not guessed ------------------------------------------------
+
+RETIRING = "veel van ons personeel gaat met pensioen en de kennis gaat verloren"
+KENNIS_TAGGED = [{"entity": "need", "value": "kennis", "start": RETIRING.index("kennis"),
+                  "end": RETIRING.index("kennis") + 6}]
+READ_AS_TRAINING = {"name": "personeel", "confidence": 0.96}
+
+
+def test_a_need_word_against_a_sure_reading_of_the_message_is_asked_as_a_choice_of_the_two():
+    slots, messages = turn(ValidateIntakeForm(), RETIRING, active=False, entities=KENNIS_TAGGED,
+                           reading=READ_AS_TRAINING)
+    assert slots.get("need") is None and slots["requested_slot"] == "need"
+    assert slots["request_text"] == RETIRING, "the message says what the user wants"
+    assert said(messages) == ["utter_need_choice"]
+    assert (messages[0]["first"], messages[0]["second"]) == ("kennis en innovatie", "personeel en opleiding")
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[:2] == ['/inform{"need":"kennis"}', '/inform{"need":"personeel"}'] and len(payloads) == 5
+    assert slots["need_options"] is None, "asked once"
+
+    chosen, messages = turn(ValidateIntakeForm(), '/inform{"need":"personeel"}', requested="need",
+                            slots={"request_text": RETIRING},
+                            entities=[{"entity": "need", "value": "personeel"}])
+    assert chosen["need"] == "personeel" and said(messages) == ["utter_question_place"]
+
+
+def test_at_the_need_question_the_word_is_taken_so_the_choice_is_never_asked_twice():
+    slots, messages = turn(ValidateIntakeForm(), RETIRING, requested="need", entities=KENNIS_TAGGED,
+                           reading=READ_AS_TRAINING)
+    assert slots["need"] == "kennis" and "utter_need_choice" not in said(messages)
+
+
+def test_a_reading_that_agrees_or_is_unsure_changes_nothing():
+    for reading in ({"name": "kennis", "confidence": 0.99}, {"name": "personeel", "confidence": 0.7}):
+        slots, messages = turn(ValidateIntakeForm(), RETIRING, active=False, entities=KENNIS_TAGGED, reading=reading)
+        assert slots["need"] == "kennis" and "utter_need_choice" not in said(messages)
+
+
+def test_two_needs_named_in_a_first_message_are_asked_as_a_choice_and_the_answer_is_taken_as_it_comes():
+    text = "we hebben een stagiair nodig en ook geld voor een nieuwe bus"
+    slots, messages = turn(ValidateIntakeForm(), text, active=False)
+    assert slots.get("need") is None and said(messages) == ["utter_need_choice"]
+    assert {messages[0]["first"], messages[0]["second"]} == {"samenwerken met onderwijs", "financiering"}
+
+    again, messages = turn(ValidateIntakeForm(), "allebei, een stagiair en geld", requested="need",
+                           slots={"request_text": text})
+    assert again["need"] in ("onderwijs", "financiering") and "utter_need_choice" not in said(messages)

@@ -5,11 +5,11 @@ Kept out of ``actions/`` so that unit tests reach it without a Rasa tracker.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from wegwijzer.catalog.cache import Catalog
 from wegwijzer.referral.places import AMBIGUOUS, FOUND, OUTSIDE, PlaceMatch
-from wegwijzer.catalog.referral_data import Organisation
+from wegwijzer.catalog.referral_data import Need, Organisation
 from wegwijzer.referral.routing import REFERRED, IntakeFacts, Referral
 from wegwijzer.texts import in_language
 
@@ -35,8 +35,16 @@ def inform_payload(slot: str, value: str) -> str:
     return f'/inform{{"{slot}":"{escaped}"}}'
 
 
-def need_buttons(catalog: Catalog, language: str) -> list[Button]:
-    return [Button(in_language(language, n.label, n.label_en), inform_payload("need", n.key)) for n in catalog.data.needs]
+def need_buttons(catalog: Catalog, language: str, first: Sequence[str] = ()) -> list[Button]:
+    """A button per need; the needs in ``first`` come first, in that order."""
+    needs = sorted(catalog.data.needs, key=lambda n: first.index(n.key) if n.key in first else len(first))
+    return [Button(need_label(n, language), inform_payload("need", n.key)) for n in needs]
+
+
+def need_label(need: Need, language: str, in_sentence: bool = False) -> str:
+    """The need's label; ``in_sentence``: lower case first, for "Gaat uw vraag over kennis en innovatie?"."""
+    label = in_language(language, need.label, need.label_en)
+    return label[:1].lower() + label[1:] if in_sentence else label
 
 
 def sector_buttons(catalog: Catalog, language: str) -> list[Button]:

@@ -20,6 +20,7 @@ from wegwijzer.referral.size import parse_size
 from wegwijzer.referral.text import words
 
 PLACE, SECTOR, EMPLOYEES, NEED = "place", "sector", "employees", "need"
+NEED_OPTIONS = "need_options"  # the slot with the needs to choose from at the next need question
 # The need the NLU read from the whole message (``wegwijzer.rasa.need_classifier``): ``{"name", "confidence"}``.
 NEED_FROM_SENTENCE = "need_from_sentence"
 # A message with this many words besides greetings and stock words ("hallo, ik zoek hulp voor mijn
@@ -32,6 +33,9 @@ MIN_CONTENT_WORDS_WITHOUT_A_NEED = 7
 # message that answers no question only from this confidence, and only when the message does not describe
 # the business (place, sector or size): "bouwbedrijf in Genemuiden met 45 medewerkers" read as innovation
 # (0.90) in cross-validation, a description of the situation ("de bank wil niet meer lenen") does not.
+# A reading this sure of another need than the one a word names makes the need a question in a message that
+# answers none: "veel personeel gaat met pensioen en de kennis gaat verloren" names kennis but is about
+# training the staff. The answer to that question is taken as it comes, so it is never asked twice.
 SURE_NEED_FROM_SENTENCE = 0.85
 
 
@@ -44,6 +48,7 @@ class Understood:
     need: str | None = None
     language: str | None = None
     is_request: bool = False  # long enough to pass on as the request in the user's own words
+    need_options: tuple[str, ...] = ()  # the need is one of these (a word names one, the sentence reads as another): ask
 
     def found(self, slot: str) -> bool:
         return getattr(self, slot, None) is not None
@@ -74,6 +79,35 @@ def _negated_entity(text: str, entity: Mapping) -> bool:
     return negated(before + ["?"], len(before))
 
 
+def _needs_from_words(catalog: Catalog, entities: list[Mapping], typed: str, needs: set[str]) -> tuple[str, ...]:
+    """The needs words name: one, or the first two when words name more ("een stagiair en geld voor een bus"), so
+    that the user chooses.
+
+    Words are the NLU's need entities and the keywords with the highest score: a keyword phrase outweighs a single
+    word ("kennis overdragen" is training, not innovation). An entity that is no need's name ("subsdie",
+    "stagiar") is read with the keywords, one typo forgiven."""
+    tagged = [v if v in needs else catalog.needs.best_forgiving(v) for v in _entity_values(entities, "need", typed)]
+    scores = catalog.needs.scores(typed) if typed else {}
+    top = max(scores.values(), default=0)
+    keyworded = [key for key, score in scores.items() if score == top]
+    return tuple(dict.fromkeys(need for need in tagged + keyworded if need))[:2]
+
+
+def _negated_needs(catalog: Catalog, entities: list[Mapping], typed: str) -> set[str]:
+    """The needs the user said they do not want ("stagiairs, niet financiering")."""
+    said_not = {str(e.get("value")) for e in entities if e.get("entity") == "need" and _negated_entity(typed, e)}
+    return said_not | catalog.needs.negated_keys(typed)
+
+
+def _reading(need_from_sentence: Mapping | None, needs: set[str]) -> tuple[str | None, bool]:
+    """The need the NLU read from the whole message, if it is a known one, and whether it is sure of it."""
+    read = need_from_sentence if isinstance(need_from_sentence, Mapping) else {}
+    name, confidence = read.get("name"), read.get("confidence")
+    if not isinstance(name, str) or name not in needs:
+        return None, False
+    return name, isinstance(confidence, (int, float)) and confidence >= SURE_NEED_FROM_SENTENCE
+
+
 def _credible_postcode(catalog: Catalog, value: str) -> bool:
     """Whether an NLU postcode entity in free text really is one: the NLU may tag a year ("in 2025")."""
     status = catalog.places.resolve(value).status
@@ -86,8 +120,9 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
                need_from_sentence: Mapping | None = None) -> Understood:
     """Everything ``text`` says about the business. ``expecting`` is the question it answers, if any.
 
-    The need comes from a word that names it (an entity, else a keyword); only when there is none from
-    ``need_from_sentence`` (see ``SURE_NEED_FROM_SENTENCE``)."""
+    The need comes from the words that name it (entities and keywords); only when there are none from
+    ``need_from_sentence``. When words name two needs, or a word and a sure reading disagree, the user is asked
+    which (``need_options``; see ``SURE_NEED_FROM_SENTENCE``)."""
     entities = list(entities)
     is_payload = (text or "").startswith("/")
     typed = "" if is_payload else (text or "")
@@ -121,15 +156,22 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
     if size is None and typed and (expecting == EMPLOYEES or not typed.strip().isdigit()):
         size = parse_size(typed)
 
-    need = next((v for v in _entity_values(entities, "need", typed) if v in needs), None)
-    if need is None and typed:
-        need = catalog.needs.best(typed)
-    read = need_from_sentence if isinstance(need_from_sentence, Mapping) else {}
-    if need is None and typed and isinstance(read.get("name"), str) and read["name"] in needs:
-        confidence = read.get("confidence")
-        sure = isinstance(confidence, (int, float)) and confidence >= SURE_NEED_FROM_SENTENCE
-        if expecting == NEED or (expecting is None and sure and not (place or sector or size)):
-            need = read["name"]
+    worded = _needs_from_words(catalog, entities, typed, needs)
+    read, sure = _reading(need_from_sentence, needs) if typed and expecting in (None, NEED) else (None, False)
+    if read in _negated_needs(catalog, entities, typed):  # the whole message read misses a "niet"
+        read, sure = None, False
+    need, need_options = None, ()
+    if len(worded) == 2:  # at the need question the answer is taken as it comes, so the choice is never asked twice
+        if expecting == NEED:
+            need = read if read in worded else worded[0]
+        else:
+            need_options = worded
+    elif worded:
+        need = worded[0]
+        if sure and read != need and expecting is None:
+            need, need_options = None, (need, read)
+    elif read and (expecting == NEED or sure and not (place or sector or size)):
+        need = read
 
     count = len(content_words(typed))
     return Understood(
@@ -139,6 +181,7 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
         employees=str(size) if size else None,
         need=need,
         language=detect_language(typed) if typed else None,
-        is_request=expecting in (None, NEED) and count >= (MIN_CONTENT_WORDS_WITH_A_NEED if need
+        is_request=expecting in (None, NEED) and count >= (MIN_CONTENT_WORDS_WITH_A_NEED if need or need_options
                                                        else MIN_CONTENT_WORDS_WITHOUT_A_NEED),
+        need_options=need_options,
     )
