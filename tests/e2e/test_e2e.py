@@ -144,6 +144,18 @@ def test_a_need_told_as_a_situation_is_understood_at_the_need_question_and_in_a_
     assert "plaats" in texts(reply), "the need is read from the first message: the place is asked next"
 
 
+def test_a_first_message_naming_two_needs_asks_which_and_the_choice_decides_the_referral(assistant):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    reply = assistant.say(sender, "we hebben een stagiair nodig voor de zomer en ook geld voor een nieuwe bus")
+    assert "vooral over" in texts(reply) and "plaats" not in texts(reply)
+    titles = [b["title"] for m in reply for b in m.get("buttons") or []]
+    assert set(titles[:2]) == {"Samenwerken met onderwijs", "Financiering"} and len(titles) == 5
+    reply = assistant.say(sender, payload(reply, "Samenwerken met onderwijs"))
+    assert "plaats" in texts(reply)
+    reply = assistant.say(sender, "Tubbergen")
+    assert "Novel-T" in texts(reply) and "Oost NL" not in texts(reply)
+
+
 def test_an_english_page_greets_in_english_until_the_user_writes_dutch(assistant):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     reply = say_from_page(assistant, sender, "Hi!", "en")
