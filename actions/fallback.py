@@ -14,11 +14,15 @@ NOT_UNDERSTOOD = "utter_default"
 NOT_UNDERSTOOD_AGAIN = "utter_default_again"  # with the need buttons and the province's phone number
 
 
+def last_response(events: Iterable[Mapping[str, Any]]) -> str | None:
+    """The name of the response the assistant sent last (Rasa notes it with each message it sends)."""
+    last = next((e for e in reversed(list(events)) if e.get("event") == "bot"), None)
+    return ((last or {}).get("metadata") or {}).get("utter_action")
+
+
 def fallback_response(events: Iterable[Mapping[str, Any]]) -> str:
     """The response that differs from the assistant's last message."""
-    last = next((e for e in reversed(list(events)) if e.get("event") == "bot"), None)
-    said = ((last or {}).get("metadata") or {}).get("utter_action")
-    return NOT_UNDERSTOOD_AGAIN if said == NOT_UNDERSTOOD else NOT_UNDERSTOOD
+    return NOT_UNDERSTOOD_AGAIN if last_response(events) == NOT_UNDERSTOOD else NOT_UNDERSTOOD
 
 
 class ActionDefaultFallback(Action):

@@ -12,7 +12,9 @@ from actions.common import catalog, intent_of, language
 from actions.contact import free_text_answer
 from actions.form_validation import AskingFormValidation
 from wegwijzer.referral.conversation import early_referral, place_slots
-from wegwijzer.referral.place_confirmation import PlaceTurn, is_after_outside, place_answer, place_to_extract
+from wegwijzer.referral.place_confirmation import (
+    PlaceTurn, is_after_outside, namesake_by_default, place_answer, place_to_extract,
+)
 from wegwijzer.referral.places import FOUND, OUTSIDE
 from wegwijzer.referral.size import parse_size
 from wegwijzer.referral.text import words
@@ -69,7 +71,7 @@ class ValidateIntakeForm(AskingFormValidation):
         settled = place_answer(_place_turn(tracker), value)
         if settled is not None:
             return settled
-        match = catalog().places.resolve(str(value))
+        match = namesake_by_default(tracker.get_slot("place_question"), catalog().places.resolve(str(value)))
         slots = place_slots(catalog(), match)
         if match.status == FOUND and match.corrected:
             dispatcher.utter_message(response="utter_place_corrected", place=slots["place"], municipality=slots["municipality"])

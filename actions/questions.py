@@ -123,6 +123,7 @@ class PlaceQuestion(Question):
             dispatcher.utter_message(response="utter_place_choice_again" if odd else "utter_place_choice",
                                      typed=question["typed"], example=example,
                                      buttons=[b.as_dict() for b in place_choice_buttons(match, lang)])
+            return [SlotSet("place_question", {**question, "asked": True})]  # see ``namesake_by_default``
         return [SlotSet("place_question", None)]
 
 

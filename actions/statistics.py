@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import catalog, channel_of, in_database, intent_of, language, safely
-from actions.fallback import fallback_response
+from actions.fallback import fallback_response, last_response
 from wegwijzer.reporting import records
 from wegwijzer.referral.conversation import Button, inform_payload
 from wegwijzer.referral.themes import NO_THEME, theme_finder
@@ -103,7 +103,8 @@ class ActionOutOfScope(Action):
             municipality=tracker.get_slot("municipality"), sector=tracker.get_slot("sector"),
             employees=tracker.get_slot("employees"), channel=channel_of(tracker), language=lang))
         if theme is None:
-            dispatcher.utter_message(response="utter_out_of_scope")
+            again = last_response(tracker.events) == "utter_out_of_scope"  # never the same message twice in a row
+            dispatcher.utter_message(response="utter_out_of_scope_again" if again else "utter_out_of_scope")
             return await noted_unanswered(tracker)
         record = await conversation_record(tracker)  # a conversation that begins with this question counts too
         events = [SlotSet(CONVERSATION_RECORD, record)] if record is not None else []

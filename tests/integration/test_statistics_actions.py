@@ -57,3 +57,12 @@ def test_the_satisfaction_answer_is_stored_with_the_intake_record():
     assert rows(IntakeRecordRow)[0].satisfaction == "nee"
     run(ActionNoteHelped(), tracker(intent="greet", slots={"intake_record": intake.id}))
     assert rows(IntakeRecordRow)[0].satisfaction == "nee", "only a yes or no is stored"
+
+
+def test_a_second_question_outside_the_needs_in_a_row_gets_other_words_and_a_person():
+    asked = tracker(text="kunt u mijn belastingaangifte doen", intent="out_of_scope")
+    asked.events.insert(0, {"event": "bot", "text": "Daar kan ik u helaas niet mee helpen.",
+                            "metadata": {"utter_action": "utter_out_of_scope"}})
+    _, messages = run(ActionOutOfScope(), asked)
+    assert [m["response"] for m in messages] == ["utter_out_of_scope_again"]
+    assert "038 499 88 99" in DOMAIN["responses"]["utter_out_of_scope_again"][0]["text"]

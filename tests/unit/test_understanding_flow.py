@@ -310,3 +310,17 @@ def test_two_needs_named_in_a_first_message_are_asked_as_a_choice_and_the_answer
     again, messages = turn(ValidateIntakeForm(), "allebei, een stagiair en geld", requested="need",
                            slots={"request_text": text})
     assert again["need"] in ("onderwijs", "financiering") and "utter_need_choice" not in said(messages)
+
+
+def test_the_same_bare_name_after_the_namesake_choice_is_the_well_known_place_outside_not_a_third_question():
+    slots, messages = turn(ValidateIntakeForm(), "Ik begin een eettent in Emmen", {"need": "financiering"},
+                           active=False)
+    assert said(messages) == ["utter_place_choice"] and slots["place_question"]["asked"]
+    again, _ = turn(ValidateIntakeForm(), "Emmen", {"need": "financiering", "place_question": slots["place_question"]},
+                    requested="place")
+    assert again["outside_place"] == "Emmen (Drenthe)" and again.get("place") is None
+
+    chosen, _ = turn(ValidateIntakeForm(), "Emmen (Dalfsen)", {"need": "financiering",
+                                                                "place_question": slots["place_question"]},
+                     requested="place", entities=[{"entity": "place", "value": "Emmen"}])
+    assert (chosen["place"], chosen["municipality"]) == ("Emmen", "Dalfsen"), "naming the hamlet still works"

@@ -14,6 +14,7 @@ from wegwijzer.referral.routing import REFERRED, IntakeFacts, Referral
 from wegwijzer.texts import in_language
 
 CONSENT_QUESTION = "utter_ask_consent"
+CHOOSE = "choose"  # the ``place_question`` kind "Welke bedoelt u?" for a name several places share
 REFERRAL_ACTION = "action_refer"
 # Where the referral the user saw is kept; any change of the facts behind it empties these.
 KEPT_REFERRAL_SLOTS = ("referral", "organisation_name")
@@ -79,7 +80,7 @@ def place_slots(catalog: Catalog, match: PlaceMatch) -> dict:
     if match.status == OUTSIDE:
         return {"place": None, "outside_place": match.outside_name or match.query, "place_question": None}
     if match.status == AMBIGUOUS:
-        return {"place": None, "place_question": {"kind": "choose", "typed": match.query}}
+        return {"place": None, "place_question": {"kind": CHOOSE, "typed": match.query}}
     if match.suggestion:
         return {"place": None, "place_question": {"kind": "suggest", "typed": match.query}}
     return {"place": None, "place_question": None}

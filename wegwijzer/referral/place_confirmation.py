@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Mapping
 
-from wegwijzer.referral.conversation import Button, inform_payload
-from wegwijzer.referral.places import FOUND, OUTSIDE, PlaceMatch
+from wegwijzer.referral.conversation import CHOOSE, Button, inform_payload
+from wegwijzer.referral.places import AMBIGUOUS, FOUND, OUTSIDE, PlaceMatch
+from wegwijzer.referral.text import normalize
 from wegwijzer.texts import in_language
 
 CONFIRM = "confirm"  # an Overijssel place: "Is uw bedrijf gevestigd in Meer (gemeente Twenterand)?"
@@ -101,3 +102,13 @@ def place_answer(turn: PlaceTurn, value: Any) -> dict[str, Any] | None:
     if not answering and needs_confirmation(turn.named):
         return {"place": None, "place_question": confirmation(turn.named)}
     return None
+
+
+def namesake_by_default(question: Mapping[str, Any] | None, match: PlaceMatch) -> PlaceMatch:
+    """The same bare name again after "Welke bedoelt u?" ("Emmen", "Emmen"): the well-known namesake outside
+    Overijssel, whose Overijssel namesakes are hamlets. Its answer says which place it took and offers "my business
+    is in Overijssel after all", so a user from the hamlet has a way on; asking a third time would be a loop."""
+    if (match.status == AMBIGUOUS and match.outside_name and question and question.get("kind") == CHOOSE
+            and question.get("asked") and normalize(str(question.get("typed", ""))) == normalize(match.query)):
+        return PlaceMatch(OUTSIDE, match.query, outside_name=match.outside_name)
+    return match
