@@ -60,8 +60,8 @@ class Question:
 
 
 class NeedQuestion(Question):
-    """Besides the plain question: "Gaat uw vraag vooral over ... of over ...?" when a word named one need and the
-    whole message read as another (``need_options``, see ``wegwijzer.referral.understanding``)."""
+    """Besides the plain question: "Gaat uw vraag vooral over ... of over ...?" when the words of a message named two
+    needs, or one while the whole message read as another (``need_options``, see ``wegwijzer.referral.understanding``)."""
 
     def buttons(self, tracker: Tracker) -> list[dict[str, str]]:
         return [b.as_dict() for b in need_buttons(catalog(), language(tracker))]
