@@ -57,6 +57,9 @@ def _compile(keyword: str) -> _Keyword | None:
     return _Keyword(words, raw.endswith("*"), raw.startswith("*")) if words else None
 
 
+_HEAD = 3  # prefix keywords are looked up by their first letters (all of them when shorter)
+
+
 ARTICLES = frozenset({"de", "het", "een", "the", "a", "an"})
 # "stagiairs, niet financiering", "training, not funding": a keyword right after these is what the user does not want
 NEGATIONS = frozenset({"niet", "not", "no"})
@@ -81,7 +84,10 @@ class KeywordMatcher:
         self.served_markers = frozenset(served_markers)
         self._keywords: list[tuple[str, _Keyword]] = []
         self._by_first_word: dict[str, list[tuple[str, _Keyword]]] = {}
-        self._open_ended: list[tuple[str, _Keyword]] = []
+        # keywords whose first word may be part of a longer word, by how: a plain string test per token is fast
+        self._starting: dict[str, list[tuple[str, str, _Keyword]]] = {}  # "robotiser*", by its first letters
+        self._ending: list[tuple[str, str, _Keyword]] = []  # "*cursus"
+        self._inside: list[tuple[str, str, _Keyword]] = []  # "*subsidie*"
         for key, keywords in keywords_by_key:
             for raw in keywords:
                 compiled = _compile(raw)
@@ -89,8 +95,14 @@ class KeywordMatcher:
                     continue
                 entry = (key, compiled)
                 self._keywords.append(entry)
-                if compiled.suffix or compiled.prefix and len(compiled.words) == 1:
-                    self._open_ended.append(entry)
+                one_word = len(compiled.words) == 1
+                if compiled.suffix and compiled.prefix and one_word:
+                    self._inside.append((compiled.words[0], key, compiled))
+                elif compiled.suffix:
+                    self._ending.append((compiled.words[0], key, compiled))
+                elif compiled.prefix and one_word:
+                    word = compiled.words[0]
+                    self._starting.setdefault(word[:_HEAD], []).append((word, key, compiled))
                 else:
                     self._by_first_word.setdefault(compiled.words[0], []).append(entry)
 
@@ -99,7 +111,11 @@ class KeywordMatcher:
         found = []
         for start, token in enumerate(tokens):
             candidates = list(self._by_first_word.get(token, ()))
-            candidates += [e for e in self._open_ended if e[1].word_matches(0, token)]
+            for head in {token[:length] for length in range(1, _HEAD + 1)}:
+                candidates += [(key, keyword) for word, key, keyword in self._starting.get(head, ())
+                               if token.startswith(word)]
+            candidates += [(key, keyword) for word, key, keyword in self._ending if token.endswith(word)]
+            candidates += [(key, keyword) for word, key, keyword in self._inside if word in token]
             for key, keyword in candidates:
                 if keyword.matches_at(tokens, start):
                     found.append((key, start, start + len(keyword.words)))

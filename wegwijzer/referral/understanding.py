@@ -158,7 +158,7 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
 
     worded = _needs_from_words(catalog, entities, typed, needs)
     read, sure = _reading(need_from_sentence, needs) if typed and expecting in (None, NEED) else (None, False)
-    if read in _negated_needs(catalog, entities, typed):  # the whole message read misses a "niet"
+    if read and read in _negated_needs(catalog, entities, typed):  # the whole message read misses a "niet"
         read, sure = None, False
     need, need_options = None, ()
     if len(worded) == 2:  # at the need question the answer is taken as it comes, so the choice is never asked twice
