@@ -33,6 +33,12 @@ def is_side_question(text: str, intent: str | None, requested: str | None) -> bo
     return catalog().places.resolve(text).status == UNKNOWN
 
 
+def choice_asked(tracker: Tracker) -> bool:
+    """Whether the last need question was the choice between two needs (``NeedQuestion``)."""
+    options = tracker.get_slot(NEED_OPTIONS)
+    return isinstance(options, dict) and bool(options.get("asked"))
+
+
 def fact_events(tracker: Tracker) -> list[dict[str, Any]]:
     """The facts in the latest message that may fill or change a slot: place, sector, size, need and the
     request, unless a free-text question is open (a correction is always taken) or the contact form runs.
@@ -48,14 +54,18 @@ def fact_events(tracker: Tracker) -> list[dict[str, Any]]:
     understood = understand(catalog(), text, tracker.latest_message.get("entities") or [], expecting=expecting,
                             need_from_sentence=tracker.latest_message.get(NEED_FROM_SENTENCE))
     events = []
+    # two needs possible: the need question asks which, unless it just did (then the likelier is taken)
+    choosing = bool(understood.need_options) and tracker.get_slot(NEED) is None and not choice_asked(tracker)
     for slot in FACT_SLOTS:
         value = getattr(understood, slot)
         current = tracker.get_slot(slot)
         may_change = current is None or slot == requested or intent == "correct"
-        if value is not None and value != current and may_change:
+        if value is not None and value != current and may_change and not (slot == NEED and choosing):
             events.append(SlotSet(slot, value))
-    if understood.need_options and tracker.get_slot(NEED) is None:
-        events.append(SlotSet(NEED_OPTIONS, list(understood.need_options)))  # the need question asks which
+    if choosing:
+        events.append(SlotSet(NEED_OPTIONS, {"options": list(understood.need_options)}))
+    elif tracker.get_slot(NEED_OPTIONS) and any(e.get("name") == NEED for e in events):
+        events.append(SlotSet(NEED_OPTIONS, None))
     if understood.is_request and not tracker.get_slot("request_text"):
         events.append(SlotSet("request_text", text.strip()))
     if events and (tracker.get_slot("referral") is not None or tracker.get_slot("consent") is not None):

@@ -67,19 +67,22 @@ class NeedQuestion(Question):
         return [b.as_dict() for b in need_buttons(catalog(), language(tracker))]
 
     def put(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        options = tracker.get_slot(NEED_OPTIONS)
-        if not options:
-            return super().put(dispatcher, tracker, domain)
+        """The choice once ({"options": [...]} in ``need_options``; then marked "asked"); asked again without an
+        answer, the plain question in its turn's wording, so that no message comes twice in a row."""
+        question = tracker.get_slot(NEED_OPTIONS)
+        if not isinstance(question, dict) or question.get("asked"):
+            super().put(dispatcher, tracker, domain)
+            return [SlotSet(NEED_OPTIONS, None)] if question else []
         lang = language(tracker)
         needs = {n.key: n for n in catalog().data.needs}
-        chosen = [needs[key] for key in options if isinstance(key, str) and key in needs][:2]
+        chosen = [needs[key] for key in question.get("options") or [] if isinstance(key, str) and key in needs][:2]
         if len(chosen) < 2:
             super().put(dispatcher, tracker, domain)
-        else:
-            first, second = (need_label(n, lang, in_sentence=True) for n in chosen)
-            dispatcher.utter_message(response="utter_need_choice", first=first, second=second,
-                                     buttons=[b.as_dict() for b in need_buttons(catalog(), lang, [n.key for n in chosen])])
-        return [SlotSet(NEED_OPTIONS, None)]
+            return [SlotSet(NEED_OPTIONS, None)]
+        first, second = (need_label(n, lang, in_sentence=True) for n in chosen)
+        dispatcher.utter_message(response="utter_need_choice", first=first, second=second,
+                                 buttons=[b.as_dict() for b in need_buttons(catalog(), lang, [n.key for n in chosen])])
+        return [SlotSet(NEED_OPTIONS, {**question, "asked": True})]
 
 
 class SectorQuestion(Question):

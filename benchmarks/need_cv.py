@@ -8,8 +8,8 @@ once as a message that answers no question and once as the answer to the need qu
 without the classifier. Features as in config.yml: the sentence encoder's embedding plus word and character
 (2-5) n-gram counts (scikit-learn's counts here, close to Rasa's). "Sentences" are the examples whose need
 no word names (the need is in their metadata); "no need" is how often a need is read where there is none;
-"asked which of two" counts the messages where a word and a sure reading disagree, so that the user chooses
-(not counted as right). Folds are stratified and seeded. Prints numbers; asserts nothing.
+"asked which of two" counts the messages where words name two needs or a word and a sure reading disagree, so that
+the user chooses (counted as right when the likelier of the two is right). Folds are stratified and seeded. Prints numbers; asserts nothing.
 """
 from __future__ import annotations
 

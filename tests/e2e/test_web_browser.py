@@ -425,6 +425,21 @@ def test_phone_width_zoom_and_english(browser, site):
     english.context.close()
 
 
+def test_the_choice_between_two_needs_fits_a_phone_and_its_first_buttons_are_the_two(browser, site):
+    context = browser.new_context(viewport=PHONE, bypass_csp=True, reduced_motion="reduce")
+    phone = context.new_page()
+    phone.set_default_timeout(REPLY_TIMEOUT_MS)
+    phone.goto(site)
+    open_chat(phone)
+    say(phone, "we hebben een stagiair nodig en ook geld voor een nieuwe bus", then="vooral over")
+    titles = log(phone).locator(".ww-msg-bot").last.get_by_role("button").all_inner_texts()
+    assert set(titles[:2]) == {"Samenwerken met onderwijs", "Financiering"} and len(titles) == 5
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling"
+    screenshot(phone, "phone-320-need-choice")
+    choose(phone, "Samenwerken met onderwijs", then="plaats")
+    context.close()
+
+
 # ---------- issue 15: the first screen, links, starting over, WCAG 2.2 ----------
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "320"])

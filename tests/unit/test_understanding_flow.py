@@ -281,18 +281,28 @@ def test_a_need_word_against_a_sure_reading_of_the_message_is_asked_as_a_choice_
     assert (messages[0]["first"], messages[0]["second"]) == ("kennis en innovatie", "personeel en opleiding")
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert payloads[:2] == ['/inform{"need":"kennis"}', '/inform{"need":"personeel"}'] and len(payloads) == 5
-    assert slots["need_options"] is None, "asked once"
+    assert slots["need_options"] == {"options": ["kennis", "personeel"], "asked": True}
 
     chosen, messages = turn(ValidateIntakeForm(), '/inform{"need":"personeel"}', requested="need",
-                            slots={"request_text": RETIRING},
+                            slots={"request_text": RETIRING, "need_options": slots["need_options"]},
                             entities=[{"entity": "need", "value": "personeel"}])
     assert chosen["need"] == "personeel" and said(messages) == ["utter_question_place"]
+    assert chosen["need_options"] is None
 
 
-def test_at_the_need_question_the_word_is_taken_so_the_choice_is_never_asked_twice():
+def test_the_widget_asks_the_need_first_so_an_answer_to_the_need_question_gets_the_choice_too_but_never_twice():
     slots, messages = turn(ValidateIntakeForm(), RETIRING, requested="need", entities=KENNIS_TAGGED,
                            reading=READ_AS_TRAINING)
-    assert slots["need"] == "kennis" and "utter_need_choice" not in said(messages)
+    assert slots.get("need") is None and said(messages) == ["utter_need_choice"]
+    again, messages = turn(ValidateIntakeForm(), RETIRING, requested="need", entities=KENNIS_TAGGED,
+                           reading=READ_AS_TRAINING, slots={"need_options": slots["need_options"]})
+    assert again["need"] == "kennis" and "utter_need_choice" not in said(messages), "the word, not the choice again"
+
+
+def test_after_the_choice_a_miss_gets_the_plain_question_not_the_choice_again():
+    question = {"options": ["kennis", "personeel"], "asked": True}
+    slots, messages = turn(ValidateIntakeForm(), "hmm", requested="need", slots={"need_options": question})
+    assert said(messages) == ["utter_question_need_again"] and slots["need_options"] is None
 
 
 def test_a_reading_that_agrees_or_is_unsure_changes_nothing():
@@ -308,7 +318,7 @@ def test_two_needs_named_in_a_first_message_are_asked_as_a_choice_and_the_answer
     assert {messages[0]["first"], messages[0]["second"]} == {"samenwerken met onderwijs", "financiering"}
 
     again, messages = turn(ValidateIntakeForm(), "allebei, een stagiair en geld", requested="need",
-                           slots={"request_text": text})
+                           slots={"request_text": text, "need_options": slots["need_options"]})
     assert again["need"] in ("onderwijs", "financiering") and "utter_need_choice" not in said(messages)
 
 

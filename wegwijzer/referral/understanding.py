@@ -33,9 +33,8 @@ MIN_CONTENT_WORDS_WITHOUT_A_NEED = 7
 # message that answers no question only from this confidence, and only when the message does not describe
 # the business (place, sector or size): "bouwbedrijf in Genemuiden met 45 medewerkers" read as innovation
 # (0.90) in cross-validation, a description of the situation ("de bank wil niet meer lenen") does not.
-# A reading this sure of another need than the one a word names makes the need a question in a message that
-# answers none: "veel personeel gaat met pensioen en de kennis gaat verloren" names kennis but is about
-# training the staff. The answer to that question is taken as it comes, so it is never asked twice.
+# A reading this sure of another need than the one a word names makes the need a question: "veel personeel
+# gaat met pensioen en de kennis gaat verloren" names kennis but is about training the staff.
 SURE_NEED_FROM_SENTENCE = 0.85
 
 
@@ -48,7 +47,7 @@ class Understood:
     need: str | None = None
     language: str | None = None
     is_request: bool = False  # long enough to pass on as the request in the user's own words
-    need_options: tuple[str, ...] = ()  # the need is one of these (a word names one, the sentence reads as another): ask
+    need_options: tuple[str, ...] = ()  # the need may be either (see ``understand``): ask, unless asked already
 
     def found(self, slot: str) -> bool:
         return getattr(self, slot, None) is not None
@@ -121,8 +120,9 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
     """Everything ``text`` says about the business. ``expecting`` is the question it answers, if any.
 
     The need comes from the words that name it (entities and keywords); only when there are none from
-    ``need_from_sentence``. When words name two needs, or a word and a sure reading disagree, the user is asked
-    which (``need_options``; see ``SURE_NEED_FROM_SENTENCE``)."""
+    ``need_from_sentence``. When words name two needs, or a word and a sure reading disagree, both are in
+    ``need_options`` and ``need`` is the likelier (the reading among two words, else the word): the user is asked
+    which, and ``need`` is taken when that question was just asked (see ``SURE_NEED_FROM_SENTENCE``)."""
     entities = list(entities)
     is_payload = (text or "").startswith("/")
     typed = "" if is_payload else (text or "")
@@ -161,15 +161,12 @@ def understand(catalog: Catalog, text: str, entities: Iterable[Mapping] = (), ex
     if read and read in _negated_needs(catalog, entities, typed):  # the whole message read misses a "niet"
         read, sure = None, False
     need, need_options = None, ()
-    if len(worded) == 2:  # at the need question the answer is taken as it comes, so the choice is never asked twice
-        if expecting == NEED:
-            need = read if read in worded else worded[0]
-        else:
-            need_options = worded
+    if len(worded) == 2:
+        need, need_options = (read if read in worded else worded[0]), worded
     elif worded:
         need = worded[0]
-        if sure and read != need and expecting is None:
-            need, need_options = None, (need, read)
+        if sure and read != need:
+            need_options = (need, read)
     elif read and (expecting == NEED or sure and not (place or sector or size)):
         need = read
 
