@@ -16,10 +16,9 @@ from rasa_sdk.types import DomainDict
 from actions.common import catalog, channel_of, in_database, intent_of, language, safely
 from actions.fallback import fallback_response, last_response
 from wegwijzer.reporting import records
-from wegwijzer.referral.conversation import Button, inform_payload
+from wegwijzer.referral.conversation import Button, inform_payload, need_label
 from wegwijzer.referral.themes import NO_THEME, theme_finder
 from wegwijzer.storage.engine import get_engine
-from wegwijzer.texts import in_language
 
 logger = logging.getLogger(__name__)
 CONVERSATION_RECORD = "conversation_record"
@@ -110,7 +109,7 @@ class ActionOutOfScope(Action):
         events = [SlotSet(CONVERSATION_RECORD, record)] if record is not None else []
         closest = next((n for n in catalog().data.needs if n.key == theme.closest_need), None)
         if closest and not tracker.active_loop:  # in a form the question comes again; no second question here
-            label = in_language(lang, closest.label, closest.label_en)
+            label = need_label(closest, lang)
             dispatcher.utter_message(response="utter_other_theme_closest", theme=theme.label_in(lang),
                                      pointer=theme.pointer_in(lang), need=label,
                                      buttons=[Button(label, inform_payload("need", closest.key)).as_dict()])
